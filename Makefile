@@ -50,6 +50,12 @@ format: dev-deps
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Performance harness (bench/run.py; shared/docs/benchmarks.md). BENCH_DOSSIERS=1000000 for the full run.
+bench: deps
+	@command -v wrk >/dev/null || bash scripts/install_system_packages.sh
+	@$(TEST_ENV) $(BIN)/python scripts/check_services.py
+	$(BIN)/python bench/run.py
+
 worker: deps
 	CELERY_DB_REUSE_MAX=1000 $(BIN)/celery -A portal worker --loglevel=INFO \
 		--queues=$(or $(QUEUES),default,routing,notifications,documents,postal) \
