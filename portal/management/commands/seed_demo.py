@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from portal import demo
+from portal.calendar_data import prefill_calendar
 
 
 class Command(BaseCommand):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             demo.seed_hierarchy(layout)
             accounts = demo.seed_accounts(layout)
+        calendar = prefill_calendar()
+        self.stdout.write(f"Holiday calendar: {len(calendar.created)} days added.")
         for path in settings.DEMO_SEEDERS:
             import_string(path)(layout=layout, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({layout} layout)."))
