@@ -1,0 +1,90 @@
+"""The dossier's history and the signal other apps listen to.
+
+``record_event`` appends one row of the process-control log (electronic Mẫu 05), creates the
+applicant's notifications for it, and — once the transaction commits — sends
+``dossier_transitioned`` with ``dossier_id``, ``action``, ``from_status``, ``to_status`` and
+``event_id``. Postal, documents, statistics and routing connect to that signal, so ``dossiers``
+never imports them (architecture.md). Receivers run after commit and must be idempotent; one
+failing receiver is logged and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.dispatch import Signal
+
+from dossiers.models import Dossier, DossierEvent
+
+logger = logging.getLogger(__name__)
+
+#: Sent on commit after every recorded event (filing included: action "submit"/"receive").
+dossier_transitioned = Signal()
+
+
+def _deliver_signal(**kwargs) -> None:
+    for receiver, result in dossier_transitioned.send_robust(sender=Dossier, **kwargs):
+        if isinstance(result, Exception):
+            logger.error(
+                "dossier_transitioned receiver %r failed for event %s: %r",
+                receiver,
+                kwargs.get("event_id"),
+                result,
+                exc_info=(type(result), result, result.__traceback__),
+            )
+
+
+def announce(event: DossierEvent) -> None:
+    """Send ``dossier_transitioned`` for ``event`` once the surrounding transaction commits."""
+    kwargs = {
+        "dossier_id": event.dossier_id,
+        "action": event.action,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "event_id": event.pk,
+    }
+    transaction.on_commit(lambda: _deliver_signal(**kwargs))
+
+
+def record_event(
+    dossier: Dossier,
+    *,
+    action: str,
+    actor,
+    at: datetime.datetime,
+    from_status: int | None,
+    from_agency_id: int | None,
+    note: str = "",
+    payload: dict | None = None,
+    attachment_ids: Iterable[int] = (),
+    is_public: bool = True,
+    notify: bool = True,
+) -> DossierEvent:
+    """Append the history row of a change already applied to ``dossier`` (saved)."""
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    event = DossierEvent.objects.create(
+        dossier=dossier,
+        at=at,
+        actor=actor if authenticated else None,
+        actor_name=actor.get_full_name() if authenticated else "",
+        action=action,
+        from_status=from_status,
+        to_status=dossier.status,
+        from_agency_id=from_agency_id,
+        to_agency_id=dossier.current_agency_id,
+        assignee_id=dossier.assignee_id,
+        note=note,
+        payload=payload or {},
+        attachment_ids=sorted(set(attachment_ids)),
+        step_due_at=dossier.step_due_at,
+        is_public=is_public,
+    )
+    if notify:
+        from dossiers.notifications import create_for_event
+
+        create_for_event(event, dossier)
+    announce(event)
+    return event

@@ -1,0 +1,289 @@
+"""Filing a dossier: online by a citizen (status 1) or at the desk on a citizen's behalf
+(walk-in: received at once, status 2). One service for pages and API.
+
+Where a dossier may be filed (``receiving_agencies_for``): the version's receiving agencies;
+when the catalog names none, the implementing agency's one-stop desk (the agency itself when it
+is a desk, otherwise the desks of its administrative unit — e.g. the provincial service centre
+for a department —, otherwise its nearest parent that is a desk). Boundary-free intake
+(Nghị định 118/2025): when the version says so (``boundary_free_intake``, if the catalog has the
+field) or the setting ``DOSSIER_BOUNDARY_FREE_INTAKE`` is on, any active receiving desk in the
+same province is accepted as well.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers import deadlines
+from dossiers.attachments import AttachmentWriter, check_documents, check_total, store_all
+from dossiers.codes import allocate_code
+from dossiers.errors import NotAllowed, ValidationError
+from dossiers.events import record_event
+from dossiers.inputs import Cleaner
+from dossiers.models import (
+    AttachmentKind,
+    Dossier,
+    EventAction,
+    FilingChannel,
+    ResultDelivery,
+    Status,
+)
+from portal.models import Agency, AgencyKind, Role, citizen_id_validator, phone_validator
+from portal.permissions import grants_for
+from procedures.models import Procedure, ProcedureVersion
+
+
+def receiving_agencies_for(version: ProcedureVersion) -> list[Agency]:
+    """The desks where ``version`` is received by default (see the module docstring)."""
+    explicit = [a for a in version.receiving_agencies.all() if a.is_active]
+    if explicit:
+        return explicit
+    implementing = version.implementing_agency
+    if implementing.is_receiving_desk and implementing.is_active:
+        return [implementing]
+    desks = list(
+        Agency.objects.filter(
+            unit_id=implementing.unit_id, is_receiving_desk=True, is_active=True
+        ).order_by("code")
+    )
+    if desks:
+        desks.sort(key=lambda a: a.kind != AgencyKind.ONE_STOP_CENTRE)
+        return desks
+    parent, hops = implementing.parent, 0
+    while parent is not None and hops < 10:
+        if parent.is_receiving_desk and parent.is_active:
+            return [parent]
+        parent, hops = parent.parent, hops + 1
+    return []
+
+
+def boundary_free(version: ProcedureVersion) -> bool:
+    return bool(
+        getattr(version, "boundary_free_intake", False)
+        or getattr(settings, "DOSSIER_BOUNDARY_FREE_INTAKE", False)
+    )
+
+
+def may_receive(version: ProcedureVersion, agency: Agency) -> bool:
+    """Whether ``agency`` may receive dossiers of ``version``."""
+    if not agency.is_active:
+        return False
+    if any(a.pk == agency.pk for a in receiving_agencies_for(version)):
+        return True
+    if boundary_free(version) and agency.is_receiving_desk:
+        home = version.implementing_agency.unit.province()
+        return agency.unit.province().pk == home.pk
+    return False
+
+
+def default_channel_for(actor) -> str:
+    """Desk staff file walk-in dossiers (direct); everybody else files online."""
+    return (
+        FilingChannel.DIRECT if grants_for(actor).has_any_role(Role.DESK) else FilingChannel.ONLINE
+    )
+
+
+def _submission_key(actor, key: str | None) -> str | None:
+    """Client tokens are namespaced per user and hashed (no cross-user collision or leak)."""
+    if not key:
+        return None
+    raw = f"{getattr(actor, 'pk', None)}:{key}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _profile_defaults(user) -> dict[str, str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    profile = getattr(user, "citizen_profile", None)
+    defaults = {"applicant_name": user.get_full_name(), "applicant_email": user.email or ""}
+    if profile is not None:
+        defaults.update(
+            applicant_phone=profile.phone,
+            applicant_id_number=profile.citizen_id,
+            applicant_address=profile.address,
+        )
+    return defaults
+
+
+def _load_version(procedure_code: str, channel: str) -> ProcedureVersion:
+    code = (procedure_code or "").strip()
+    version = (
+        ProcedureVersion.objects.published()
+        .select_related("procedure", "implementing_agency__unit")
+        .prefetch_related("documents", "channels", "receiving_agencies")
+        .filter(procedure__code=code)
+        .first()
+        if code and "\x00" not in code
+        else None
+    )
+    if version is None:
+        raise ValidationError({"procedure": [_("Thủ tục không tồn tại hoặc chưa được công bố.")]})
+    if channel == FilingChannel.ONLINE and not version.accepts_online_filing:
+        raise ValidationError(
+            {"procedure": [_("Thủ tục này chưa cung cấp dịch vụ công trực tuyến mức độ 3, 4.")]}
+        )
+    return version
+
+
+def _resolve_receiving(
+    cleaner: Cleaner, version: ProcedureVersion, channel: str, actor
+) -> Agency | None:
+    code = cleaner.text("receiving_agency", max_length=30)
+    if code:
+        agency = Agency.objects.select_related("unit").filter(code=code).first()
+        if agency is None or not may_receive(version, agency):
+            cleaner.add(
+                "receiving_agency", _("Cơ quan này không tiếp nhận hồ sơ của thủ tục đã chọn.")
+            )
+            return None
+        return agency
+    if channel != FilingChannel.ONLINE:
+        desks = grants_for(actor).agencies_with(Role.DESK)
+        for agency in Agency.objects.select_related("unit").filter(pk__in=desks).order_by("code"):
+            if may_receive(version, agency):
+                return agency
+        cleaner.add("receiving_agency", _("Bộ phận một cửa của bạn không tiếp nhận thủ tục này."))
+        return None
+    agencies = receiving_agencies_for(version)
+    if not agencies:
+        cleaner.add("receiving_agency", _("Thủ tục chưa có nơi tiếp nhận hồ sơ."))
+        return None
+    return agencies[0]
+
+
+def file_dossier(
+    *,
+    procedure_code: str,
+    applicant_user,
+    data: Mapping,
+    files: Mapping | None,
+    channel: str,
+    actor,
+    submission_key: str | None = None,
+) -> Dossier:
+    """File a dossier. Online (citizen): status 1, the intake deadline set. Direct or postal
+    (desk staff of the receiving agency): received at once, status 2, appointment set.
+    The same ``submission_key`` from the same actor returns the dossier filed the first time."""
+    if channel not in FilingChannel.values:
+        raise ValidationError({"channel": [_("Hình thức nộp không hợp lệ.")]})
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotAllowed(_("Vui lòng đăng nhập để nộp hồ sơ."))
+    key = _submission_key(actor, submission_key)
+    if key:
+        existing = Dossier.objects.filter(submission_key=key).first()
+        if existing is not None:
+            return existing
+    walk_in = channel != FilingChannel.ONLINE
+    if not walk_in and (applicant_user is None or applicant_user.pk != actor.pk):
+        raise NotAllowed(_("Chỉ công dân đứng tên mới nộp được hồ sơ trực tuyến của mình."))
+    if walk_in and not grants_for(actor).has_any_role(Role.DESK):
+        raise NotAllowed(_("Chỉ cán bộ một cửa mới tiếp nhận hồ sơ trực tiếp."))
+
+    version = _load_version(procedure_code, channel)
+    merged = {**_profile_defaults(applicant_user)}
+    merged.update({k: v for k, v in (data or {}).items() if v not in (None, "")})
+    cleaner = Cleaner(merged)
+    name = cleaner.text("applicant_name", required=True, max_length=200)
+    phone = cleaner.text("applicant_phone", required=True, max_length=15).replace(" ", "")
+    id_number = cleaner.text("applicant_id_number", required=True, max_length=12)
+    address = cleaner.text("applicant_address", required=True, max_length=500)
+    email = cleaner.text("applicant_email", max_length=254)
+    summary = cleaner.text("summary", max_length=4000)
+    delivery = cleaner.text("result_delivery", default=ResultDelivery.DESK) or ResultDelivery.DESK
+    delivery_address = cleaner.text("delivery_address", max_length=500)
+    pickup = cleaner.boolean("pickup_by_post")
+    cleaner.validate("applicant_phone", phone, phone_validator)
+    cleaner.validate("applicant_id_number", id_number, citizen_id_validator)
+    cleaner.email("applicant_email", email)
+    if delivery not in ResultDelivery.values:
+        cleaner.add("result_delivery", _("Chọn “desk” (tại bộ phận một cửa) hoặc “post”."))
+    if (delivery == ResultDelivery.POST or pickup) and not version.postal_eligible:
+        field = "result_delivery" if delivery == ResultDelivery.POST else "pickup_by_post"
+        cleaner.add(field, _("Thủ tục này không tiếp nhận, trả kết quả qua bưu chính."))
+    if delivery == ResultDelivery.POST and not delivery_address:
+        cleaner.add("delivery_address", _("Cần địa chỉ nhận kết quả qua bưu chính."))
+    receiving = _resolve_receiving(cleaner, version, channel, actor)
+    if (
+        walk_in
+        and receiving is not None
+        and not grants_for(actor).has_role(receiving.pk, Role.DESK)
+    ):
+        raise NotAllowed(_("Bạn không phải cán bộ một cửa của nơi tiếp nhận này."))
+    try:
+        checked = check_documents(version, files)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                cleaner.add(field, message)
+        checked = []
+    cleaner.raise_if_errors()
+    check_total(checked)
+
+    catalog_channel = deadlines.channel_for(version, channel)
+    now = timezone.now()
+    try:
+        with AttachmentWriter() as writer, transaction.atomic():
+            dossier = Dossier(
+                code=allocate_code(receiving, now),
+                procedure_id=version.procedure_id,
+                procedure_version=version,
+                channel=channel,
+                applicant=applicant_user if getattr(applicant_user, "pk", None) else None,
+                applicant_name=name,
+                applicant_phone=phone,
+                applicant_id_number=id_number,
+                applicant_address=address,
+                applicant_email=email,
+                summary=summary,
+                receiving_agency=receiving,
+                current_agency=receiving,
+                returning_agency=receiving,
+                status=Status.RECEIVED if walk_in else Status.SUBMITTED,
+                submitted_at=now,
+                result_delivery=delivery,
+                pickup_by_post=pickup,
+                delivery_address=delivery_address,
+                fee_vnd=catalog_channel.fee_vnd if catalog_channel else 0,
+                submission_key=key,
+                created_by=actor,
+            )
+            if walk_in:
+                deadlines.start_clock(dossier, now)
+            else:
+                dossier.intake_due_at = deadlines.intake_deadline(now)
+            dossier.save()
+            attachments = store_all(
+                writer, dossier, checked, kind=AttachmentKind.FILING, user=actor
+            )
+            record_event(
+                dossier,
+                action=EventAction.RECEIVE if walk_in else EventAction.SUBMIT,
+                actor=actor,
+                at=now,
+                from_status=None,
+                from_agency_id=None,
+                payload={"channel": channel},
+                attachment_ids=[a.pk for a in attachments],
+            )
+            _count_filing(version.procedure_id)
+    except IntegrityError:
+        # The same submission key committed first (a double click racing itself).
+        if key:
+            existing = Dossier.objects.filter(submission_key=key).first()
+            if existing is not None:
+                return existing
+        raise
+    return dossier
+
+
+def _count_filing(procedure_id: int) -> None:
+    """Bump ``Procedure.filing_count`` (the catalog's "most used" figure) when it exists."""
+    if any(f.name == "filing_count" for f in Procedure._meta.concrete_fields):
+        Procedure.objects.filter(pk=procedure_id).update(filing_count=F("filing_count") + 1)
