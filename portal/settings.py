@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -258,6 +258,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "track": os.environ.get("THROTTLE_TRACK", "30/min"),
         "token": os.environ.get("THROTTLE_TOKEN", "10/min"),
+        "verify": os.environ.get("THROTTLE_VERIFY", "20/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -361,10 +362,22 @@ CONTENT_SECURITY_POLICY = {
 # Demo seeders of the apps, run by `seed_demo` in order after the portal's own units, agencies
 # and accounts; each is called as f(layout=..., stdout=...). Settings name the apps so that the
 # portal core never imports them (shared/docs/architecture.md).
-DEMO_SEEDERS: list[str] = []
+DEMO_SEEDERS: list[str] = [
+    "signatures.demo.seed_pki",
+]
 # Home page sections contributed by the apps, in order (see portal/home.py).
 HOME_SECTIONS: list[str] = []
 POSTAL_WEBHOOK_SECRET = os.environ.get("POSTAL_WEBHOOK_SECRET", "dev-postal-secret")
+
+# Digital signatures (docs/signatures.md). TSA empty = PAdES B-B; set = B-T. The PKCS#12
+# password protects the local provider's key files; outside DEBUG the development value is refused.
+SIGNATURES_TSA_URL = os.environ.get("SIGNATURES_TSA_URL", "")
+SIGNATURES_PKCS12_PASSWORD = os.environ.get(
+    "SIGNATURES_PKCS12_PASSWORD", "dev-only-pkcs12-password"
+)
+SIGNATURES_DEFAULT_PROVIDER = os.environ.get("SIGNATURES_DEFAULT_PROVIDER", "local-pkcs12")
+SIGNATURES_VERIFY_MAX_BYTES = env_int("SIGNATURES_VERIFY_MAX_BYTES", 20 * 1024 * 1024)
+SIGNATURES_VERIFY_TIMEOUT = env_int("SIGNATURES_VERIFY_TIMEOUT", 20)
 SITE_NAME = os.environ.get("SITE_NAME", "Cổng Dịch vụ công tỉnh Lâm Đồng")
 
 LOGGING = {

@@ -79,3 +79,8 @@ def test_wrong_password_shows_a_vietnamese_error(client):
     response = client.post("/accounts/login/", {"username": "citizen9", "password": "sai"})
     assert response.status_code == 200
     assert "tên đăng nhập" in response.content.decode().lower()
+
+
+def test_browser_language_does_not_switch_the_portal_to_english(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in html
