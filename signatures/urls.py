@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from signatures import views
+
+urlpatterns = [
+    path("verify/", views.verify, name="verify"),
+]

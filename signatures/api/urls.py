@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from signatures.api import views
+
+urlpatterns = [
+    path("signatures/verify/", views.VerifyPdfView.as_view(), name="signatures-verify"),
+]
