@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from signatures import pki
 from signatures.models import SigningCertificate, TrustAnchor
 from tests.factories import UserFactory
 
@@ -31,12 +32,7 @@ def test_uploading_a_root_pem_registers_a_trust_anchor_with_parsed_fields(admin_
     assert response.status_code == 302, response.content.decode()[:2000]
     anchor = TrustAnchor.objects.get()
     assert anchor.subject_cn == "Test Government Root CA"
-    assert (
-        anchor.fingerprint
-        == test_pki.root.cert.fingerprint(
-            __import__("cryptography.hazmat.primitives.hashes", fromlist=["SHA256"]).SHA256()
-        ).hex()
-    )
+    assert anchor.fingerprint == pki.fingerprint(test_pki.root.cert)
     page = admin_client.get(f"/admin/signatures/trustanchor/{anchor.pk}/change/").content.decode()
     assert anchor.serial_number in page
 
