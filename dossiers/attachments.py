@@ -9,6 +9,7 @@ services wrap their transaction in ``with AttachmentWriter() as writer:``.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import mimetypes
 import re
@@ -301,6 +302,39 @@ def store_all(
         attachment, _created = writer.store(dossier, item, kind=kind, user=user)
         stored[attachment.pk] = attachment
     return list(stored.values())
+
+
+def purge_orphan_files(older_than: datetime.timedelta, root: str = "dossiers") -> int:
+    """Delete stored files that no attachment row references (left by a transaction rolled
+    back outside the service) once they are older than ``older_than``. Returns the count."""
+    storage = private_storage()
+    cutoff = timezone.now() - older_than
+    removed = 0
+
+    def walk(path: str) -> None:
+        nonlocal removed
+        if not storage.exists(path):
+            return
+        directories, files = storage.listdir(path)
+        names = [f"{path}/{name}" for name in files]
+        known = set(
+            Attachment.objects.filter(storage_name__in=names).values_list("storage_name", flat=True)
+        )
+        for name in names:
+            if name in known:
+                continue
+            try:
+                modified = storage.get_modified_time(name)
+            except (NotImplementedError, OSError):
+                continue
+            if modified < cutoff:
+                storage.delete(name)
+                removed += 1
+        for directory in directories:
+            walk(f"{path}/{directory}")
+
+    walk(root)
+    return removed
 
 
 def open_attachment(attachment: Attachment):

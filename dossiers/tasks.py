@@ -33,3 +33,11 @@ def send_pending_notifications(older_than_minutes: int = 5) -> int:
     for notification_id in ids:
         send_notification.delay(notification_id)
     return len(ids)
+
+
+@shared_task(acks_late=True, name="dossiers.tasks.purge_orphan_files")
+def purge_orphan_files(older_than_hours: int = 24) -> int:
+    """Daily: remove stored files no attachment references (see attachments.AttachmentWriter)."""
+    from dossiers.attachments import purge_orphan_files as purge
+
+    return purge(datetime.timedelta(hours=older_than_hours))

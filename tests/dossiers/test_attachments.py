@@ -100,3 +100,21 @@ def test_visible_to_follows_the_dossier(catalog):
     assert Attachment.objects.visible_to(catalog.citizen).count() == 1
     assert Attachment.objects.visible_to(Catalog().citizen).count() == 0
     assert Attachment.objects.visible_to(catalog.desk).get().dossier == dossier
+
+
+@pytest.mark.django_db
+def test_orphan_files_are_purged_after_a_grace_period(catalog):
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from dossiers.attachments import purge_orphan_files
+
+    dossier = file_online(catalog)
+    kept = dossier.attachments.get().storage_name
+    storage = storages["private"]
+    orphan = storage.save("dossiers/2025/01/orphan.pdf", ContentFile(PDF_BYTES))
+    assert purge_orphan_files(datetime.timedelta(hours=1)) == 0  # too recent
+    assert purge_orphan_files(datetime.timedelta(seconds=-1)) == 1
+    assert not storage.exists(orphan)
+    assert storage.exists(kept)

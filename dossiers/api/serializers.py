@@ -1,0 +1,264 @@
+"""Thin serializers: output shapes of interfaces.md and input declarations for the schema.
+Validation of filing and actions lives in the services (filing.py, workflow.py)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from dossiers import deadlines
+from dossiers.links import links_for
+from dossiers.models import (
+    Attachment,
+    AttachmentKind,
+    Dossier,
+    DossierEvent,
+    FilingChannel,
+    ResultDelivery,
+    Status,
+)
+from dossiers.workflow import allowed_actions
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class DossierSerializer(serializers.ModelSerializer):
+    """A dossier in lists (no per-row queries)."""
+
+    status_label = serializers.SerializerMethodField()
+    procedure = serializers.CharField(source="procedure.code")
+    procedure_name = serializers.CharField(source="procedure_version.name")
+    receiving_agency = serializers.CharField(source="receiving_agency.code")
+    current_agency = serializers.CharField(source="current_agency.code")
+    returning_agency = serializers.CharField(source="returning_agency.code")
+    assignee = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    timeliness = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "code",
+            "status",
+            "status_label",
+            "procedure",
+            "procedure_name",
+            "channel",
+            "applicant_name",
+            "receiving_agency",
+            "current_agency",
+            "returning_agency",
+            "assignee",
+            "submitted_at",
+            "received_at",
+            "intake_due_at",
+            "due_at",
+            "completed_at",
+            "returned_at",
+            "result_delivery",
+            "pickup_by_post",
+            "overdue",
+            "timeliness",
+            "links",
+        ]
+        read_only_fields = fields
+
+    def get_status_label(self, obj: Dossier) -> str:
+        return obj.status_label
+
+    def get_assignee(self, obj: Dossier) -> str | None:
+        return obj.assignee.username if obj.assignee_id else None
+
+    def get_overdue(self, obj: Dossier) -> bool:
+        return deadlines.is_overdue(obj, self.context.get("now") or timezone.now())
+
+    def get_timeliness(self, obj: Dossier) -> str | None:
+        if obj.status not in (Status.RESULT_READY, Status.RETURNED):
+            return None
+        return deadlines.timeliness(obj)
+
+    def get_links(self, obj: Dossier) -> dict:
+        request = self.context.get("request")
+        links = links_for(obj, request)
+        links["self"] = _absolute(request, reverse("api-dossier-detail", args=[obj.code]))
+        result = self._result_attachment(obj)
+        if result is not None and links.get("result") is None:
+            links["result"] = _absolute(
+                request, reverse("api-dossier-attachment", args=[obj.code, result.pk])
+            )
+        return links
+
+    def _result_attachment(self, obj: Dossier) -> Attachment | None:
+        cache = getattr(obj, "_prefetched_objects_cache", {})
+        if "attachments" not in cache:
+            return None
+        results = [a for a in obj.attachments.all() if a.kind == AttachmentKind.RESULT]
+        return results[-1] if results else None
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "kind",
+            "document_code",
+            "document_name",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "created_at",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj: Attachment) -> str:
+        return _absolute(
+            self.context.get("request"),
+            reverse("api-dossier-attachment", args=[obj.dossier.code, obj.pk]),
+        )
+
+
+class DossierDetailSerializer(DossierSerializer):
+    """One dossier with its files and the actions the caller may take now."""
+
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    actions = serializers.SerializerMethodField()
+
+    class Meta(DossierSerializer.Meta):
+        fields = [
+            *DossierSerializer.Meta.fields,
+            "applicant_phone",
+            "applicant_id_number",
+            "applicant_address",
+            "applicant_email",
+            "summary",
+            "delivery_address",
+            "original_due_at",
+            "step_due_at",
+            "paused_hours",
+            "closed_at",
+            "return_method",
+            "result_summary",
+            "fee_vnd",
+            "payment_due_vnd",
+            "attachments",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    def get_actions(self, obj: Dossier) -> list[str]:
+        request = self.context.get("request")
+        return allowed_actions(obj, request.user) if request is not None else []
+
+
+class EventSerializer(serializers.ModelSerializer):
+    action_label = serializers.CharField(read_only=True)
+    from_agency = serializers.SerializerMethodField()
+    to_agency = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField()
+    actor = serializers.CharField(source="actor_name")
+
+    class Meta:
+        model = DossierEvent
+        fields = [
+            "id",
+            "at",
+            "action",
+            "action_label",
+            "from_status",
+            "to_status",
+            "from_agency",
+            "to_agency",
+            "actor",
+            "assignee",
+            "note",
+            "payload",
+            "attachment_ids",
+            "step_due_at",
+        ]
+        read_only_fields = fields
+
+    def get_from_agency(self, obj: DossierEvent) -> str | None:
+        return obj.from_agency.code if obj.from_agency_id else None
+
+    def get_to_agency(self, obj: DossierEvent) -> str | None:
+        return obj.to_agency.code if obj.to_agency_id else None
+
+    def get_assignee(self, obj: DossierEvent) -> str | None:
+        return obj.assignee.get_full_name() if obj.assignee_id else None
+
+
+class FilingRequestSerializer(serializers.Serializer):
+    """Declares the multipart fields of ``POST /api/v1/dossiers/`` (for the schema); the filing
+    service validates them. Add one file field per document: ``doc_<document code>``."""
+
+    procedure = serializers.CharField(max_length=40)
+    applicant_name = serializers.CharField(max_length=200, required=False)
+    applicant_phone = serializers.CharField(max_length=15, required=False)
+    applicant_id_number = serializers.CharField(max_length=12, required=False)
+    applicant_address = serializers.CharField(max_length=500, required=False)
+    applicant_email = serializers.EmailField(required=False)
+    summary = serializers.CharField(required=False)
+    receiving_agency = serializers.CharField(max_length=30, required=False)
+    result_delivery = serializers.ChoiceField(choices=ResultDelivery.choices, required=False)
+    delivery_address = serializers.CharField(max_length=500, required=False)
+    pickup_by_post = serializers.BooleanField(required=False)
+    channel = serializers.ChoiceField(
+        choices=FilingChannel.choices,
+        required=False,
+        help_text=_("Mặc định: trực tiếp nếu người gọi là cán bộ một cửa, ngược lại trực tuyến."),
+    )
+    submission_key = serializers.CharField(
+        max_length=100,
+        required=False,
+        help_text=_("Mã chống gửi trùng (hoặc tiêu đề Idempotency-Key)."),
+    )
+
+
+class ActionRequestSerializer(serializers.Serializer):
+    """Union of the action bodies of interfaces.md (each action uses some of them)."""
+
+    note = serializers.CharField(required=False)
+    reason = serializers.CharField(required=False)
+    assignee = serializers.CharField(required=False)
+    documents = serializers.ListField(child=serializers.CharField(), required=False)
+    amount = serializers.IntegerField(required=False)
+    receipt_number = serializers.CharField(required=False)
+    new_due_date = serializers.DateField(required=False)
+    result_summary = serializers.CharField(required=False)
+    result_file = serializers.FileField(required=False)
+    method = serializers.ChoiceField(choices=ResultDelivery.choices, required=False)
+
+
+class TrackQuerySerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=64)
+    phone = serializers.CharField(max_length=20)
+
+
+class TrackStepSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    step = serializers.CharField()
+    status = serializers.IntegerField()
+    status_label = serializers.CharField()
+    agency = serializers.CharField(allow_null=True)
+
+
+class TrackSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.IntegerField()
+    status_label = serializers.CharField()
+    procedure = serializers.CharField()
+    procedure_name = serializers.CharField()
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    returned_at = serializers.DateTimeField(allow_null=True)
+    steps = TrackStepSerializer(many=True)

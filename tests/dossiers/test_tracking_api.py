@@ -1,0 +1,59 @@
+"""GET /api/v1/track/?code=&phone=: public steps only; wrong phone = unknown code."""
+
+import pytest
+
+from dossiers.workflow import transition
+from tests.dossiers.conftest import file_online
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/track/"
+
+
+def test_public_status_and_steps(api_client, catalog):
+    dossier = file_online(catalog, applicant_phone="0912345678")
+    transition(dossier.code, "receive", catalog.desk, note="Ghi chú nội bộ")
+    transition(dossier.code, "assign", catalog.desk, assignee=catalog.specialist.username)
+
+    response = api_client.get(URL, {"code": dossier.code, "phone": "+84 912 345 678"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["code"] == dossier.code
+    assert body["status"] == 4 and body["status_label"] == "Đang xử lý"
+    assert body["procedure"] == catalog.code
+    assert body["due_at"] and body["received_at"] and body["returned_at"] is None
+    assert [step["status"] for step in body["steps"]] == [1, 2, 4]
+    assert body["steps"][1]["agency"] == catalog.agency.name
+    text = response.content.decode()
+    assert "Ghi chú nội bộ" not in text
+    assert catalog.specialist.username not in text
+    assert catalog.specialist.get_full_name() not in text
+    assert catalog.desk.get_full_name() not in text
+
+
+def test_wrong_phone_is_exactly_like_unknown_code(api_client, catalog):
+    dossier = file_online(catalog, applicant_phone="0912345678")
+    wrong = api_client.get(URL, {"code": dossier.code, "phone": "0999999999"})
+    unknown = api_client.get(URL, {"code": "H00-000000-0000", "phone": "0912345678"})
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+
+
+@pytest.mark.parametrize("params", [{}, {"code": "x"}, {"code": "a\x00", "phone": "1"}])
+def test_bad_queries_are_400(api_client, params):
+    assert api_client.get(URL, params).status_code == 400
+
+
+def test_rate_limited_per_ip(api_client, catalog, settings):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "track": "3/min"}
+    original = ScopedRateThrottle.THROTTLE_RATES
+    ScopedRateThrottle.THROTTLE_RATES = rates
+    try:
+        statuses = [
+            api_client.get(URL, {"code": "X", "phone": "0912345678"}).status_code for _ in range(5)
+        ]
+    finally:
+        ScopedRateThrottle.THROTTLE_RATES = original
+    assert statuses[:3] == [404, 404, 404]
+    assert statuses[3:] == [429, 429]
