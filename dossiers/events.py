@@ -26,14 +26,20 @@ dossier_transitioned = Signal()
 
 
 def _deliver_signal(**kwargs) -> None:
-    for receiver, result in dossier_transitioned.send_robust(sender=Dossier, **kwargs):
-        if isinstance(result, Exception):
+    """Call each receiver in its own savepoint: one that fails (even with a database error)
+    is logged and neither stops nor poisons the others."""
+    sync_receivers, _async = dossier_transitioned._live_receivers(Dossier)
+    for receiver in sync_receivers:
+        try:
+            with transaction.atomic():
+                receiver(signal=dossier_transitioned, sender=Dossier, **kwargs)
+        except Exception as exc:
             logger.error(
                 "dossier_transitioned receiver %r failed for event %s: %r",
                 receiver,
                 kwargs.get("event_id"),
-                result,
-                exc_info=(type(result), result, result.__traceback__),
+                exc,
+                exc_info=True,
             )
 
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.models import Dossier, Status
+from dossiers.models import Dossier, Status, overdue_q
 from procedures.models import ProcedureVersion
 
 ORDERING_FIELDS = (
@@ -76,9 +76,8 @@ class DossierFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if value in (None, ""):
             return queryset
-        value = value in ("true", "1")
-        overdue = Dossier.objects.overdue(timezone.now()).values("pk")
-        return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
+        condition = overdue_q(timezone.now())
+        return queryset.filter(condition) if value in ("true", "1") else queryset.exclude(condition)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

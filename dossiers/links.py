@@ -5,7 +5,10 @@ not query the database per dossier in lists (use fields already loaded)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
 
 LinkProvider = Callable[[object, object], str | None]
 _PROVIDERS: dict[str, LinkProvider] = {}
@@ -22,5 +25,10 @@ def unregister_link(name: str) -> None:
 def links_for(dossier, request=None) -> dict[str, str | None]:
     result: dict[str, str | None] = {"receipt": None, "result": None, "payment": None}
     for name, provider in _PROVIDERS.items():
-        result[name] = provider(dossier, request)
+        try:
+            result[name] = provider(dossier, request)
+        except Exception:
+            # A broken provider must not turn every dossier answer into a 500.
+            logger.exception("link provider %r failed for dossier %s", name, dossier.pk)
+            result[name] = None
     return result

@@ -110,11 +110,15 @@ class DossierQuerySet(ScopedQuerySet):
     def overdue(self, now: datetime.datetime) -> DossierQuerySet:
         """Past the appointment while the clock runs (or past it when the clock stopped), or
         awaiting intake past the intake deadline. Mirrors ``deadlines.is_overdue``."""
-        return self.filter(
-            Q(status__in=RUNNING_STATUSES, due_at__lt=now)
-            | Q(status=Status.SUBMITTED, intake_due_at__lt=now)
-            | Q(status__in=PAUSED_STATUSES, due_at__lt=models.F("paused_at"))
-        )
+        return self.filter(overdue_q(now))
+
+
+def overdue_q(now: datetime.datetime) -> Q:
+    return (
+        Q(status__in=RUNNING_STATUSES, due_at__lt=now)
+        | Q(status=Status.SUBMITTED, intake_due_at__lt=now)
+        | Q(status__in=PAUSED_STATUSES, due_at__lt=models.F("paused_at"))
+    )
 
 
 class Dossier(models.Model):
