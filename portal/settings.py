@@ -380,6 +380,31 @@ SIGNATURES_VERIFY_MAX_BYTES = env_int("SIGNATURES_VERIFY_MAX_BYTES", 20 * 1024 *
 SIGNATURES_VERIFY_TIMEOUT = env_int("SIGNATURES_VERIFY_TIMEOUT", 20)
 SITE_NAME = os.environ.get("SITE_NAME", "Cổng Dịch vụ công tỉnh Lâm Đồng")
 
+# Dossiers (dossiers/): code format (str.format with agency, date, seq), intake deadline of
+# online dossiers, how close to the appointment an apology (Mẫu 04) may be issued, boundary-free
+# intake within the province (Nghị định 118/2025), SMS adapter (console | sandbox | dotted path).
+DOSSIER_CODE_FORMAT = os.environ.get("DOSSIER_CODE_FORMAT", "{agency}-{date:%y%m%d}-{seq:04d}")
+DOSSIER_INTAKE_WORKING_HOURS = env_int("DOSSIER_INTAKE_WORKING_HOURS", 8)
+DOSSIER_APOLOGY_WINDOW_WORKING_HOURS = env_int("DOSSIER_APOLOGY_WINDOW_WORKING_HOURS", 8)
+DOSSIER_BOUNDARY_FREE_INTAKE = env_bool("DOSSIER_BOUNDARY_FREE_INTAKE", False)
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "DossierStatusEnum": "dossiers.models.Status",
+        "FilingChannelEnum": "dossiers.models.FilingChannel",
+        "ResultDeliveryEnum": "dossiers.models.ResultDelivery",
+    }
+)
+CELERY_BEAT_SCHEDULE["dossiers-send-pending-notifications"] = {
+    "task": "dossiers.tasks.send_pending_notifications",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["dossiers-purge-orphan-files"] = {
+    "task": "dossiers.tasks.purge_orphan_files",
+    "schedule": 86400.0,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
