@@ -114,16 +114,24 @@ def valid_code(code: str) -> bool:
 
 
 LINK_LABELS = {
-    "receipt": _lazy("Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)"),
+    "receipt": _lazy("Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
+    "supplement_request": _lazy("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
+    "refusal": _lazy("Phiếu từ chối tiếp nhận giải quyết hồ sơ"),
+    "apology": _lazy("Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
+    "process_control": _lazy("Phiếu kiểm soát quá trình giải quyết hồ sơ"),
     "result": _lazy("Kết quả giải quyết"),
     "payment": _lazy("Thanh toán phí, lệ phí"),
 }
+#: Internal records (officials' names, notes) are not linked from the citizen's pages.
+STAFF_ONLY_LINKS = frozenset({"process_control"})
 
 
-def document_links(dossier: Dossier, request: HttpRequest) -> list[tuple[str, str]]:
+def document_links(
+    dossier: Dossier, request: HttpRequest, *, staff: bool = False
+) -> list[tuple[str, str]]:
     """(label, url) of the documents other apps offer for the dossier (receipt, result...)."""
     return [
         (str(LINK_LABELS.get(name, name)), url)
         for name, url in links_for(dossier, request).items()
-        if url
+        if url and (staff or name not in STAFF_ONLY_LINKS)
     ]

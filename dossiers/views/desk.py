@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -122,6 +122,49 @@ def _query_without(params: QueryDict, *keys: str) -> str:
     return copy.urlencode()
 
 
+#: Statuses whose tabs are counted on every page view: the open workload, bounded by what the
+#: agency has in hand. "Đã trả" grows with history and is counted only when it is shown.
+WORKLOAD_STATUSES = tuple(t.status for t in TABS if t.status not in (None, Status.RETURNED))
+
+
+def queue_scope(queryset, user, statuses):
+    """Narrow ``queryset`` (already ``visible_to(user)``) to the user's agencies' dossiers in
+    ``statuses``, written as one (agency, status) condition per agency column so PostgreSQL
+    answers it from the (agency, status, due_at) indexes instead of reading every dossier the
+    agency ever had. Never widens: it only adds a condition."""
+    grants = grants_for(user)
+    statuses = list(statuses)
+    if grants.is_superuser and not grants.agency_ids:
+        return queryset.filter(status__in=statuses)
+    agencies = list(grants.agency_ids)
+    return queryset.filter(
+        Q(current_agency_id__in=agencies, status__in=statuses)
+        | Q(receiving_agency_id__in=agencies, status__in=statuses)
+        | Q(returning_agency_id__in=agencies, status__in=statuses)
+    )
+
+
+def _tab_counts(filtered, user, tab: Tab, now) -> dict[str, int | None]:
+    statuses = set(WORKLOAD_STATUSES)
+    if tab.status == Status.RETURNED:
+        statuses.add(Status.RETURNED)
+    rows = (
+        queue_scope(filtered, user, statuses)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    by_status = dict(rows)
+    counts: dict[str, int | None] = {
+        t.key: by_status.get(t.status, 0) if t.status in statuses else None
+        for t in TABS
+        if t.status is not None
+    }
+    counts["overdue"] = queue_scope(filtered, user, WORKLOAD_STATUSES).overdue(now).count()
+    return counts
+
+
 @staff_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
@@ -136,15 +179,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = None
     if valid:
         filtered = filterset.qs
-        by_status = dict(
-            filtered.order_by()
-            .values_list("status")
-            .annotate(n=Count("pk"))
-            .values_list("status", "n")
-        )
-        counts = {t.key: by_status.get(t.status, 0) for t in TABS if t.status is not None}
-        counts["overdue"] = filtered.overdue(now).count()
-        rows = filtered.overdue(now) if tab.status is None else filtered.filter(status=tab.status)
+        counts = _tab_counts(filtered, request.user, tab, now)
+        if tab.status is None:
+            rows = queue_scope(filtered, request.user, WORKLOAD_STATUSES).overdue(now)
+        else:
+            rows = queue_scope(filtered, request.user, [tab.status])
         rows = (
             rows.select_related("procedure", "procedure_version", "assignee", "current_agency")
             .only(*QUEUE_FIELDS)
@@ -155,7 +194,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         page = paginator.get_page(request.GET.get("page"))
         mark_deadlines(page.object_list, now)
     tabs = [
-        {"key": t.key, "label": t.label, "count": counts.get(t.key, 0), "current": t is tab}
+        {"key": t.key, "label": t.label, "count": counts.get(t.key), "current": t is tab}
         for t in TABS
     ]
     context = {
@@ -212,7 +251,7 @@ def _render_processing(
         "events": events,
         "attachments": attachments,
         "actions": offered_actions(dossier, request.user, bound=bound),
-        "links": document_links(dossier, request),
+        "links": document_links(dossier, request, staff=True),
     }
     return render(request, "dossiers/desk/detail.html", context, status=status)
 

@@ -85,9 +85,12 @@ def test_tabs_count_by_status_and_overdue(web):
         "suspended": 1,
         "overdue": 1,
         "result": 1,
-        "returned": 1,
     }
     assert {key: tab_count(response, key) for key in expected} == expected
+    # History ("Đã trả") is counted only when its tab is open.
+    assert 'data-tab="returned"' not in response.content.decode()
+    returned = client_for(web.desk).get("/desk/?tab=returned")
+    assert tab_count(returned, "returned") == 1 and codes(returned) == ["S10"]
     assert codes(client_for(web.desk).get("/desk/?tab=overdue")) == ["S4-LATE"]
     assert codes(client_for(web.desk).get("/desk/?tab=result")) == ["S9"]
 
