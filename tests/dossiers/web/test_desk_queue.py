@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dossiers.models import Status
 from portal.models import Role
+from procedures.models import Sector
 from tests.dossiers.factories import Catalog, DossierFactory
 from tests.dossiers.web.conftest import bulk_dossiers, client_for
 from tests.factories import staff_user
@@ -151,6 +152,9 @@ def test_filters_by_assignee_procedure_and_dates(web):
         "ASSIGNED"
     ]
     assert codes(client.get(f"/desk/?tab=processing&procedure={other.code}")) == ["OTHER-PROC"]
+    sector = Sector.objects.create(code="HT", name="Hộ tịch")
+    other.version.sectors.add(sector)
+    assert codes(client.get("/desk/?tab=processing&sector=HT")) == ["OTHER-PROC"]
     today = timezone.localdate().isoformat()
     assert len(codes(client.get(f"/desk/?tab=processing&submitted_from={today}"))) == 3
     assert codes(client.get("/desk/?tab=processing&submitted_to=2000-01-01")) == []
