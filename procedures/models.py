@@ -38,11 +38,14 @@ class Procedure(models.Model):
 
     code = models.CharField(_("mã thủ tục"), max_length=40, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Dossiers filed under any version; incremented by the dossiers app, read by the home page.
+    filing_count = models.PositiveIntegerField(_("số hồ sơ đã nộp"), default=0)
 
     class Meta:
         verbose_name = _("thủ tục hành chính")
         verbose_name_plural = _("thủ tục hành chính")
         ordering = ["code"]
+        indexes = [models.Index(fields=["-filing_count", "code"], name="procedure_popularity")]
 
     def __str__(self) -> str:
         return self.code
@@ -307,6 +310,7 @@ class RequiredDocument(models.Model):
 
 class AuditAction(models.TextChoices):
     CREATE_DRAFT = "create_draft", _("Tạo bản nháp")
+    UPDATE_DRAFT = "update_draft", _("Sửa bản nháp")
     PUBLISH = "publish", _("Công bố")
     WITHDRAW = "withdraw", _("Bãi bỏ")
     IMPORT = "import", _("Nhập từ tệp")
