@@ -363,18 +363,37 @@ CONTENT_SECURITY_POLICY = {
 # and accounts; each is called as f(layout=..., stdout=...). Settings name the apps so that the
 # portal core never imports them (shared/docs/architecture.md).
 DEMO_SEEDERS: list[str] = [
-    "procedures.demo.seed_catalog",
     "signatures.demo.seed_pki",
+    "postal.demo.seed_postal",
 ]
 # Home page sections contributed by the apps, in order (see portal/home.py).
-HOME_SECTIONS: list[str] = [
-    "procedures.home.catalog_section",
-]
-# Seconds an anonymous catalog page or API answer stays cached (publishing invalidates at once),
-# and how long each process trusts its in-memory copy before re-checking (0 = always re-check).
-CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)
-CATALOG_LOCAL_CACHE_SECONDS = env_int("CATALOG_LOCAL_CACHE_SECONDS", 0 if TESTING else 1)
+HOME_SECTIONS: list[str] = []
 POSTAL_WEBHOOK_SECRET = os.environ.get("POSTAL_WEBHOOK_SECRET", "dev-postal-secret")
+# Postal service (docs/postal.md): carrier adapter by name, call timeout, postage per zone when
+# the admin tariff table is empty (VND), webhook clock tolerance, reconciliation after N hours
+# without a webhook, the URL the sandbox carrier posts its events to, the service account.
+POSTAL_CARRIER = os.environ.get("POSTAL_CARRIER", "sandbox")
+POSTAL_CARRIERS = {"sandbox": "postal.carriers.sandbox.SandboxCarrier"}
+POSTAL_CARRIER_TIMEOUT = env_int("POSTAL_CARRIER_TIMEOUT", 10)
+POSTAL_TARIFF = {"local": 20_000, "province": 28_000, "national": 38_000}
+POSTAL_COLLECT_FEES_AT_PICKUP = env_bool("POSTAL_COLLECT_FEES_AT_PICKUP", True)
+POSTAL_WEBHOOK_TOLERANCE_SECONDS = 300
+POSTAL_WEBHOOK_OVERDUE_HOURS = env_int("POSTAL_WEBHOOK_OVERDUE_HOURS", 24)
+POSTAL_SANDBOX_WEBHOOK_URL = os.environ.get(
+    "POSTAL_SANDBOX_WEBHOOK_URL", "http://127.0.0.1:8000/api/v1/postal/events/"
+)
+POSTAL_SYSTEM_USERNAME = "system.postal"
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {"ShipmentStatusEnum": "postal.models.ShipmentStatus"}
+)
+CELERY_BEAT_SCHEDULE["postal-sweep-outbox"] = {
+    "task": "postal.tasks.sweep_outbox",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["postal-reconcile-overdue"] = {
+    "task": "postal.tasks.reconcile_overdue",
+    "schedule": 3600.0,
+}
 
 # Digital signatures (docs/signatures.md). TSA empty = PAdES B-B; set = B-T. The PKCS#12
 # password protects the local provider's key files; outside DEBUG the development value is refused.
@@ -431,5 +450,7 @@ LOGGING = {
         "pyhanko_certvalidator": {"level": "CRITICAL"},
         "fontTools": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},
+        # Refused postal webhooks (bad signature, stale timestamp): one line each, no body.
+        "postal.security": {"level": "INFO"},
     },
 }

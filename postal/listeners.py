@@ -1,0 +1,68 @@
+"""Postal's reaction to dossier events (``dossiers.events.dossier_transitioned``, sent on
+commit): dossiers never import postal, postal listens.
+
+- an online dossier filed with pickup by post (submitted, or received) → a pickup shipment;
+- result ready (status 9) with delivery by post → a delivery shipment;
+- refused or withdrawn → open pickups are cancelled.
+
+Each shipment is written as an outbox row in the listener's own transaction and booked by a
+task on the ``postal`` queue; ``postal.tasks.sweep_outbox`` also repairs what a lost signal
+missed (``missing_shipments``). Receivers must be idempotent: ``ensure_shipment`` is.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+
+from dossiers.models import Dossier, FilingChannel, ResultDelivery, Status
+from postal import services
+from postal.models import Direction, Shipment
+
+
+def on_dossier_transitioned(sender, *, dossier_id, action, from_status, to_status, **kwargs):
+    if to_status not in (
+        Status.SUBMITTED,
+        Status.RECEIVED,
+        Status.RESULT_READY,
+        Status.REFUSED,
+        Status.WITHDRAWN,
+    ):
+        return
+    dossier = services.find_dossier(dossier_id)
+    if to_status in (Status.SUBMITTED, Status.RECEIVED) and services.wants_pickup(dossier):
+        services.ensure_shipment(dossier, Direction.PICKUP)
+    elif to_status == Status.RESULT_READY and services.wants_delivery(dossier):
+        services.ensure_shipment(dossier, Direction.DELIVERY)
+    elif to_status in (Status.REFUSED, Status.WITHDRAWN):
+        services.cancel_open_pickups(dossier, _("Hồ sơ không còn cần thu gom."))
+
+
+def missing_shipments(limit: int = 200) -> list[tuple[int, str]]:
+    """Dossiers whose postal choice calls for a shipment none was ever made for."""
+
+    def never(direction: str):
+        return ~Exists(Shipment.objects.filter(dossier=OuterRef("pk"), direction=direction))
+
+    postal = Dossier.objects.filter(procedure_version__postal_eligible=True)
+    pickups = postal.filter(
+        never(Direction.PICKUP),
+        status__in=[Status.SUBMITTED, Status.RECEIVED],
+        pickup_by_post=True,
+        channel=FilingChannel.ONLINE,
+    ).values_list("pk", flat=True)[:limit]
+    deliveries = postal.filter(
+        never(Direction.DELIVERY),
+        status=Status.RESULT_READY,
+        result_delivery=ResultDelivery.POST,
+    ).values_list("pk", flat=True)[:limit]
+    return [(pk, Direction.PICKUP) for pk in pickups] + [
+        (pk, Direction.DELIVERY) for pk in deliveries
+    ]
+
+
+def repair_missing() -> int:
+    made = 0
+    for dossier_id, direction in missing_shipments():
+        made += services.ensure_shipment(services.find_dossier(dossier_id), direction) is not None
+    return made

@@ -1,0 +1,46 @@
+"""The account the post acts as when a delivery completes a dossier's ``return``.
+
+``dossiers.workflow.transition`` needs an authenticated actor who may take the action (the
+returning agency's desk) and has no notion of a system actor. So postal keeps one service
+account, ``POSTAL_SYSTEM_USERNAME`` (default ``system.postal``, shown as "Hệ thống – Bưu chính
+công ích" in the history): inactive with an unusable password, so nobody can log in as it or
+assign it work, and given a desk membership (title "Tài khoản hệ thống") at a returning agency
+only when a delivery there needs it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from portal.models import Agency, Role, StaffMembership, User
+from portal.permissions import forget_grants
+
+FULL_NAME = "Hệ thống – Bưu chính công ích"
+
+
+def username() -> str:
+    return getattr(settings, "POSTAL_SYSTEM_USERNAME", "system.postal")
+
+
+@transaction.atomic
+def system_actor_for(agency: Agency) -> User:
+    """The postal service account, able to return results at ``agency``'s desk."""
+    user, created = User.objects.get_or_create(
+        username=username(), defaults={"full_name": FULL_NAME, "is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    membership, made = StaffMembership.objects.get_or_create(
+        user=user,
+        agency=agency,
+        role=Role.DESK,
+        defaults={"title": _("Tài khoản hệ thống bưu chính"), "is_active": True},
+    )
+    if not made and not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    forget_grants(user)
+    return user
