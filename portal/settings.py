@@ -363,11 +363,18 @@ CONTENT_SECURITY_POLICY = {
 # and accounts; each is called as f(layout=..., stdout=...). Settings name the apps so that the
 # portal core never imports them (shared/docs/architecture.md).
 DEMO_SEEDERS: list[str] = [
+    "procedures.demo.seed_catalog",
     "signatures.demo.seed_pki",
     "postal.demo.seed_postal",
 ]
 # Home page sections contributed by the apps, in order (see portal/home.py).
-HOME_SECTIONS: list[str] = []
+HOME_SECTIONS: list[str] = [
+    "procedures.home.catalog_section",
+]
+# Seconds an anonymous catalog page or API answer stays cached (publishing invalidates at once),
+# and how long each process trusts its in-memory copy before re-checking (0 = always re-check).
+CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)
+CATALOG_LOCAL_CACHE_SECONDS = env_int("CATALOG_LOCAL_CACHE_SECONDS", 0 if TESTING else 1)
 POSTAL_WEBHOOK_SECRET = os.environ.get("POSTAL_WEBHOOK_SECRET", "dev-postal-secret")
 # Postal service (docs/postal.md): carrier adapter by name, call timeout, postage per zone when
 # the admin tariff table is empty (VND), webhook clock tolerance, reconciliation after N hours
