@@ -41,3 +41,6 @@ def purge_orphan_files(older_than_hours: int = 24) -> int:
     from dossiers.attachments import purge_orphan_files as purge
 
     return purge(datetime.timedelta(hours=older_than_hours))
+
+
+from dossiers import routing_tasks  # noqa: E402, F401  (registers the routing tasks)

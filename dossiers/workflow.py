@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers import deadlines
+from dossiers import deadlines, routing
 from dossiers.attachments import (
     AttachmentWriter,
     check_documents,
@@ -412,6 +412,8 @@ register(Action(EventAction.RETURN, frozenset({S.RESULT_READY}), S.RETURNED, ret
 register(Action(EventAction.WITHDRAW, frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING,
                 S.SUPPLEMENT_REQUESTED, S.PAYMENT_REQUESTED}), S.WITHDRAWN,
                 owner_or_receiving_desk, _reason_required, _withdraw))  # fmt: skip
+register(Action(EventAction.FORWARD, frozenset({S.RECEIVED, S.PROCESSING}), S.PROCESSING,
+                holding_staff, routing.clean_forward, routing.apply_forward))  # fmt: skip
 
 
 # --- the service ----------------------------------------------------------------------------

@@ -342,3 +342,6 @@ class CatalogAuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from procedures import admin_paths  # noqa: E402, F401  (processing paths of routing)

@@ -343,3 +343,6 @@ class CatalogAuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Catalog audit entries are append-only.")
+
+
+from procedures.models_paths import *  # noqa: E402, F403
