@@ -82,7 +82,10 @@ def invalidate_on_commit() -> None:
 
 
 def cache_key(kind: str, request: HttpRequest, *extra: str) -> str:
-    raw = "|".join([request.build_absolute_uri(), get_language() or "", *extra])
+    # Host and scheme matter (the API's pagination links are absolute); the raw Host header is
+    # enough for a key: an invalid host never gets a 200 to cache.
+    location = f"{request.scheme}://{request.META.get('HTTP_HOST', '')}{request.get_full_path()}"
+    raw = "|".join([location, get_language() or "", *extra])
     digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
     return f"procedures:{kind}:{digest}"
 
@@ -129,11 +132,10 @@ def forget_local() -> None:
 
 
 def _cacheable_visitor(request: HttpRequest) -> bool:
-    return (
-        request.method in ("GET", "HEAD")
-        and not request.user.is_authenticated
-        and "messages" not in request.COOKIES
-    )
+    if request.method not in ("GET", "HEAD") or "messages" in request.COOKIES:
+        return False
+    # Without a session cookie nobody is signed in: skip loading the session.
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated
 
 
 def wants_placeholder(request: HttpRequest) -> bool:

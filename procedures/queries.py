@@ -20,6 +20,7 @@ from procedures.models import (
     ServiceLevel,
     VersionState,
 )
+from procedures.search import fold
 
 LIST_SELECT = ("procedure", "implementing_agency")
 FACETS = ("gov_level", "service_level", "sector", "agency")
@@ -87,16 +88,13 @@ def facets(data: QueryDict, base: QuerySet[ProcedureVersion]) -> dict[str, list[
         if value in counts
     ]
     rows = (
-        scoped("sector")
-        .values("sectors__code", "sectors__name")
-        .annotate(n=Count("id"))
-        .order_by("sectors__name")
+        scoped("sector").values("sectors__code", "sectors__name").annotate(n=Count("id")).order_by()
     )
     result["sector"] = [
         FacetItem(
             r["sectors__code"], r["sectors__name"], r["n"], data.get("sector") == r["sectors__code"]
         )
-        for r in rows
+        for r in sorted(rows, key=lambda r: fold(r["sectors__name"] or ""))
         if r["sectors__code"]
     ]
     rows = (
