@@ -521,3 +521,6 @@ class Rating(models.Model):
                 condition=Q(score__gte=1, score__lte=5), name="rating_score_1_5"
             ),
         ]
+
+
+from dossiers.models_payments import *  # noqa: E402, F403

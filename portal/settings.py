@@ -321,6 +321,8 @@ CELERY_TASK_ROUTES = {
     "dossiers.tasks.send_*": {"queue": "notifications"},
     "dossiers.tasks.render_*": {"queue": "documents"},
     "postal.tasks.*": {"queue": "postal"},
+    "dossiers.payment_tasks.render_*": {"queue": "documents"},
+    "dossiers.payment_tasks.*": {"queue": "default"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -436,6 +438,33 @@ CELERY_BEAT_SCHEDULE["dossiers-send-pending-notifications"] = {
 CELERY_BEAT_SCHEDULE["dossiers-purge-orphan-files"] = {
     "task": "dossiers.tasks.purge_orphan_files",
     "schedule": 86400.0,
+}
+
+# Online payment of fees (docs/payments.md): gateway adapter for new payments and the registry
+# (the sandbox gateway only while PAYMENTS_SANDBOX_ENABLED), call timeout, the sandbox's HMAC key
+# and the webhook URL it posts to (default: PORTAL_BASE_URL + /api/v1/payments/webhook/sandbox/),
+# webhook clock tolerance and size; reconcile transactions still "initiated" after N minutes and
+# expire them after M; receipt series; the service account; request the fee at intake if unpaid.
+PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", True)
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "sandbox")
+PAYMENT_GATEWAYS = (
+    {"sandbox": "dossiers.payments.gateways.sandbox.SandboxGateway"}
+    if PAYMENTS_SANDBOX_ENABLED
+    else {}
+)
+PAYMENT_GATEWAY_TIMEOUT = env_int("PAYMENT_GATEWAY_TIMEOUT", 10)
+PAYMENTS_SANDBOX_SECRET = os.environ.get("PAYMENTS_SANDBOX_SECRET", "dev-payments-sandbox-secret")
+PAYMENTS_SANDBOX_WEBHOOK_URL = os.environ.get("PAYMENTS_SANDBOX_WEBHOOK_URL", "")
+PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = 300
+PAYMENTS_WEBHOOK_MAX_BYTES = 16 * 1024
+PAYMENTS_RECONCILE_AFTER_MINUTES = env_int("PAYMENTS_RECONCILE_AFTER_MINUTES", 15)
+PAYMENTS_EXPIRE_AFTER_MINUTES = env_int("PAYMENTS_EXPIRE_AFTER_MINUTES", 60)
+PAYMENTS_RECEIPT_SERIES = os.environ.get("PAYMENTS_RECEIPT_SERIES", "BLMC")
+PAYMENTS_SYSTEM_USERNAME = "system.payments"
+PAYMENTS_REQUEST_UNPAID_AT_INTAKE = env_bool("PAYMENTS_REQUEST_UNPAID_AT_INTAKE", True)
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "dossiers.payment_tasks.reconcile_payments",
+    "schedule": 300.0,
 }
 
 LOGGING = {

@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("procedures.urls")),
     path("", include("dossiers.urls")),
+    path("", include("dossiers.payments.urls")),
     path("", include("postal.urls")),
     path("", include("signatures.urls")),
 ]
