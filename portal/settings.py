@@ -377,6 +377,11 @@ HOME_SECTIONS: list[str] = [
 # and how long each process trusts its in-memory copy before re-checking (0 = always re-check).
 CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)
 CATALOG_LOCAL_CACHE_SECONDS = env_int("CATALOG_LOCAL_CACHE_SECONDS", 0 if TESTING else 1)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "UnitLevelEnum": "portal.models.UnitLevel",
+    }
+)
 POSTAL_WEBHOOK_SECRET = os.environ.get("POSTAL_WEBHOOK_SECRET", "dev-postal-secret")
 # Postal service (docs/postal.md): carrier adapter by name, call timeout, postage per zone when
 # the admin tariff table is empty (VND), webhook clock tolerance, reconciliation after N hours
