@@ -136,6 +136,47 @@ def _dossiers(fx: dict, count: int, run: str, *, received: bool) -> list[int]:
     return ids
 
 
+def _worker_cpu() -> float:
+    """CPU seconds used so far by the worker processes on our broker and by the database
+    backends of our database (this process's excluded): a load-independent cost per task on a
+    shared machine, where wall-clock rates move with the neighbours. Linux only; 0 elsewhere."""
+    from django.db import connection
+
+    broker = f"CELERY_BROKER_URL={settings.CELERY_BROKER_URL}".encode()
+    pids: list[str] = []
+    proc = "/proc"
+    if not os.path.isdir(proc):
+        return 0.0
+    for pid in os.listdir(proc):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"{proc}/{pid}/cmdline", "rb") as f:
+                if b"celery" not in f.read():
+                    continue
+            with open(f"{proc}/{pid}/environ", "rb") as f:
+                if broker in f.read().split(b"\0"):
+                    pids.append(pid)
+        except OSError:
+            continue
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        pids += [str(row[0]) for row in cursor.fetchall()]
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"{proc}/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / ticks
+
+
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -246,7 +287,7 @@ def _in_process(fx: dict, run: str, count: int = 200) -> dict:
     that run on commit of every hand-over — where a delivery's time goes."""
     from unittest import mock
 
-    from dossiers import routing
+    from dossiers import routing_delivery
     from dossiers.events import dossier_transitioned
     from dossiers.models_routing import Handover, HandoverReason
 
@@ -275,7 +316,7 @@ def _in_process(fx: dict, run: str, count: int = 200) -> dict:
         with patch:
             started = time.perf_counter()
             for row in rows:
-                routing.deliver(row.pk)
+                routing_delivery.deliver(row.pk)
             result[label] = round((time.perf_counter() - started) * 1000 / count, 2)
     return result
 
@@ -308,9 +349,13 @@ def run() -> dict:
     burst_ids = _dossiers(fx, n, run_id, received=True)
     paced_ids = _dossiers(fx, paced_n, run_id, received=False)
     _drain_queues()
+    cpu = [_worker_cpu()]
     floor_before = _floor(n, timeout)
+    cpu.append(_worker_cpu())
     burst = _burst(fx, burst_ids, run_id, timeout)
+    cpu.append(_worker_cpu())
     floor_after = _floor(n, timeout)
+    cpu.append(_worker_cpu())
     floor = (floor_before + floor_after) / 2
     _drain_queues()
     paced = _paced(fx, paced_ids, rate=5.0, timeout=timeout)
@@ -324,6 +369,9 @@ def run() -> dict:
         "target_ratio": 0.5,
         "p95_commit_to_arrival_ms": burst["latency_p95_ms"],
         "burst": burst,
+        # CPU of worker + database per task: the load-independent view of the same ratio.
+        "cpu_ms_per_noop": round((cpu[1] - cpu[0] + cpu[3] - cpu[2]) * 500 / n, 3),
+        "cpu_ms_per_delivery": round((cpu[2] - cpu[1]) * 1000 / n, 3),
         "paced": paced,
         "in_process_per_delivery": in_process,
         "exactly_once": _exactly_once(fx, burst_ids + paced_ids),

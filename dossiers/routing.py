@@ -11,10 +11,11 @@ How a hand-over travels (architecture.md rule 5, docs/routing.md):
    is down the row simply stays ``pending``: ``sweep_outbox`` (Celery beat) re-sends rows not
    delivered after ``ROUTING_SWEEP_AFTER_MINUTES`` and, after ``ROUTING_MAX_SENDS`` re-sends,
    marks them failed with a ``RoutingAlert`` for an administrator.
-3. ``deliver`` locks the dossier, then flips the row ``pending → delivered`` with a conditional
-   UPDATE: a duplicated or redelivered message finds it delivered and changes nothing. The
-   receiving agency becomes the holder, the step's deadline is set in working time
-   (``portal.worktime``) and the history records the hand-over with both times (giao/nhận).
+3. ``routing_delivery.deliver`` locks the dossier, then flips the row ``pending → delivered``
+   with a conditional UPDATE: a duplicated or redelivered message finds it delivered and
+   changes nothing. The receiving agency becomes the holder, the step's deadline is set in
+   working time (``portal.worktime``) and the history records the hand-over with both times
+   (giao/nhận).
 4. A target that became invalid (agency inactive, path unresolvable, outside the province)
    never loses the dossier: it stays with its holder and a ``RoutingAlert`` says why.
 
@@ -27,22 +28,18 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
-import time
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.errors import DossierError, InvalidState, ValidationError
-from dossiers.events import record_event
 from dossiers.inputs import Cleaner
-from dossiers.models import FINAL_STATUSES, Dossier
+from dossiers.models import Dossier
 from dossiers.models_routing import (
     DossierRoute,
     Handover,
@@ -421,163 +418,7 @@ def apply_forward(ctx) -> None:
     )
 
 
-# --- delivery (the Celery task's body) ------------------------------------------------------
-
-
-def _test_hook() -> None:
-    """Tests kill a worker in the middle of a delivery: while the file named by
-    ``ROUTING_TEST_BLOCK_FILE`` exists the delivery announces itself and waits."""
-    path = os.environ.get("ROUTING_TEST_BLOCK_FILE")
-    if not path or not os.path.exists(path):
-        return
-    with open(f"{path}.started", "w") as marker:
-        marker.write(str(os.getpid()))
-    while os.path.exists(path):
-        time.sleep(0.05)
-
-
-def _relaxed_commit() -> None:
-    """Do not wait for the WAL flush when this transaction commits (PostgreSQL).
-
-    Safe here, and worth a third of a delivery's time: the outbox row and its effect commit
-    together, so a database crash that loses the last few hundred milliseconds loses both; the
-    row is ``pending`` again and the sweeper re-sends it. Never used for the citizen-facing
-    transitions, whose commit must be durable when the page answers."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
-def _local(moment: datetime.datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y") if moment else "—"
-
-
-def deliver(handover_id: int) -> str:
-    """Deliver one hand-over exactly once; returns what happened (``delivered``,
-    ``duplicate``, ``cancelled``, ``blocked`` or ``missing``)."""
-    with transaction.atomic():
-        _relaxed_commit()
-        # The dossier row first (the transition service's lock order), the row's state read
-        # after the lock; the conditional UPDATE below is the exactly-once guard.
-        handover = (
-            Handover.objects.select_related("dossier", "to_agency", "from_agency")
-            .select_for_update(of=("dossier",))
-            .filter(pk=handover_id)
-            .first()
-        )
-        if handover is None:
-            return "missing"
-        if handover.state != HandoverState.PENDING:
-            return "duplicate"
-        dossier, agency, now = handover.dossier, handover.to_agency, timezone.now()
-        pending = Handover.objects.filter(pk=handover_id, state=HandoverState.PENDING)
-        if dossier.status in FINAL_STATUSES:
-            claimed = pending.update(
-                state=HandoverState.CANCELLED, last_error=_("Hồ sơ đã kết thúc trước khi giao.")
-            )
-            return "cancelled" if claimed else "duplicate"
-        if not agency.is_active:
-            message = _("%(agency)s đã ngừng hoạt động; hồ sơ vẫn ở %(holder)s.") % {
-                "agency": agency.name,
-                "holder": handover.from_agency.name if handover.from_agency else "—",
-            }
-            if not pending.update(state=HandoverState.BLOCKED, last_error=message):
-                return "duplicate"
-            raise_alert(
-                dossier,
-                RoutingAlertKind.BLOCKED,
-                message,
-                reason=handover.reason,
-                step_index=handover.step_index,
-                handover=handover,
-            )
-            return "blocked"
-        _test_hook()
-        due = _step_due(handover.step_hours, now, dossier)
-        if not pending.update(state=HandoverState.DELIVERED, delivered_at=now, step_due_at=due):
-            return "duplicate"
-        from_status, from_agency_id = dossier.status, dossier.current_agency_id
-        dossier.current_agency_id, dossier.step_due_at, dossier.assignee_id = agency.pk, due, None
-        Dossier.objects.filter(pk=dossier.pk).update(
-            current_agency_id=agency.pk, step_due_at=due, assignee_id=None, updated_at=now
-        )
-        giver = handover.from_agency.name if handover.from_agency else "—"
-        record_event(
-            dossier,
-            action=HANDOVER_ACTION,
-            actor=None,
-            at=now,
-            from_status=from_status,
-            from_agency_id=from_agency_id,
-            note=_("Giao: %(giver)s lúc %(given)s. Nhận: %(taker)s lúc %(taken)s.")
-            % {
-                "giver": giver,
-                "given": _local(handover.created_at),
-                "taker": agency.name,
-                "taken": _local(now),
-            },
-            payload={
-                "handover": handover.pk,
-                "reason": handover.reason,
-                "step": handover.step_index + 1,
-                "step_name": handover.step_name,
-                "given_at": handover.created_at.isoformat(),
-                "received_at": now.isoformat(),
-                "from_agency": handover.from_agency.code if handover.from_agency else "",
-                "to_agency": agency.code,
-            },
-            notify=False,
-        )
-    return "delivered"
-
-
-# --- the outbox sweeper and the administrator's retry ---------------------------------------
-
-
-def sweep_outbox(older_than: datetime.timedelta | None = None, limit: int = 1000) -> dict[str, int]:
-    """Re-send hand-overs still pending after ``older_than`` (default: the setting); after
-    ``ROUTING_MAX_SENDS`` re-sends mark them failed with an alert. Safe to run concurrently."""
-    now = timezone.now()
-    cutoff = now - (sweep_after() if older_than is None else older_than)
-    resend: list[tuple[int, str]] = []
-    with transaction.atomic():
-        rows = list(
-            Handover.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("to_agency__unit", "dossier")
-            .filter(state=HandoverState.PENDING, created_at__lte=cutoff)
-            .filter(Q(last_sent_at__isnull=True) | Q(last_sent_at__lte=cutoff))
-            .order_by("created_at")[:limit]
-        )
-        failed = [h for h in rows if h.sends >= max_sends()]
-        again = [h for h in rows if h.sends < max_sends()]
-        Handover.objects.filter(pk__in=[h.pk for h in again]).update(
-            sends=F("sends") + 1, last_sent_at=now
-        )
-        message = _("Không giao được hồ sơ sau %(n)d lần gửi lại.") % {"n": max_sends()}
-        Handover.objects.filter(pk__in=[h.pk for h in failed]).update(
-            state=HandoverState.FAILED, last_error=message
-        )
-        if failed:
-            RoutingAlert.objects.bulk_create(
-                [
-                    RoutingAlert(
-                        dossier_id=h.dossier_id,
-                        handover=h,
-                        kind=RoutingAlertKind.DELIVERY_FAILED,
-                        reason=h.reason,
-                        step_index=h.step_index,
-                        message=message,
-                    )
-                    for h in failed
-                ],
-                ignore_conflicts=True,
-            )
-        resend = [(h.pk, queue_for(h.to_agency)) for h in again]
-        for handover_id, queue in resend:
-            transaction.on_commit(partial(enqueue, handover_id, queue))
-    return {"resent": len(resend), "failed": len(failed)}
+# --- the administrator's retry ------------------------------------------------------------
 
 
 def retry_alert(alert_id: int, actor) -> str:

@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dossiers import routing
+from dossiers import routing_delivery
 from dossiers.models import RUNNING_STATUSES, Dossier, Status
 from dossiers.models_routing import DeadlineNotice, Handover, HandoverState, NoticeKind
 from portal.worktime import get_calendar
@@ -42,15 +42,15 @@ RETRY_ON = (DatabaseError,)
     name="dossiers.routing_tasks.deliver_handover",
 )
 def deliver_handover(self, handover_id: int) -> str:
-    """Deliver one hand-over (idempotent: see ``routing.deliver``)."""
-    return routing.deliver(handover_id)
+    """Deliver one hand-over (idempotent: see ``routing_delivery.deliver``)."""
+    return routing_delivery.deliver(handover_id)
 
 
 @shared_task(acks_late=True, name="dossiers.routing_tasks.sweep_outbox")
 def sweep_outbox(older_than_minutes: float | None = None) -> dict:
     """Beat: re-send hand-overs not delivered after N minutes; record final failures."""
     older = None if older_than_minutes is None else datetime.timedelta(minutes=older_than_minutes)
-    return routing.sweep_outbox(older)
+    return routing_delivery.sweep_outbox(older)
 
 
 @shared_task(acks_late=True, name="dossiers.routing_tasks.sweep_deadlines")
@@ -150,5 +150,5 @@ def mark_deadlines(now: datetime.datetime | None = None) -> dict[str, int]:
             .order_by("deadline")
             .values_list("pk", "current_agency_id", "deadline")[:BATCH]
         )
-        result[kind] = _dossier_notices(kind, rows)
+        result[kind.value] = _dossier_notices(kind, rows)
     return result

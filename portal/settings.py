@@ -317,6 +317,7 @@ CELERY_TASK_ROUTES = {
     "dossiers.tasks.route_*": {"queue": "routing"},
     "dossiers.tasks.deliver_*": {"queue": "routing"},
     "dossiers.tasks.sweep_*": {"queue": "routing"},
+    "dossiers.routing_tasks.*": {"queue": "routing"},
     "dossiers.tasks.notify_*": {"queue": "notifications"},
     "dossiers.tasks.send_*": {"queue": "notifications"},
     "dossiers.tasks.render_*": {"queue": "documents"},
@@ -443,6 +444,27 @@ CELERY_BEAT_SCHEDULE["dossiers-send-pending-notifications"] = {
 CELERY_BEAT_SCHEDULE["dossiers-purge-orphan-files"] = {
     "task": "dossiers.tasks.purge_orphan_files",
     "schedule": 86400.0,
+}
+
+# Inter-level routing (docs/routing.md): re-send hand-overs still pending after N minutes, give
+# up (RoutingAlert) after N re-sends; remind the holding agency N working hours before a step's
+# deadline; time budget of the default "return the result" step; one queue per level
+# (routing.province, routing.district, routing.commune …) when workers are split by level.
+ROUTING_SWEEP_AFTER_MINUTES = env_int("ROUTING_SWEEP_AFTER_MINUTES", 5)
+ROUTING_MAX_SENDS = env_int("ROUTING_MAX_SENDS", 5)
+ROUTING_STEP_REMINDER_WORKING_HOURS = env_int("ROUTING_STEP_REMINDER_WORKING_HOURS", 4)
+ROUTING_APOLOGY_PROMPT_WORKING_HOURS = env_int(
+    "ROUTING_APOLOGY_PROMPT_WORKING_HOURS", DOSSIER_APOLOGY_WINDOW_WORKING_HOURS
+)
+ROUTING_RETURN_STEP_HOURS = env_int("ROUTING_RETURN_STEP_HOURS", 8)
+ROUTING_QUEUES_PER_LEVEL = env_bool("ROUTING_QUEUES_PER_LEVEL", False)
+CELERY_BEAT_SCHEDULE["routing-sweep-outbox"] = {
+    "task": "dossiers.routing_tasks.sweep_outbox",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["routing-sweep-deadlines"] = {
+    "task": "dossiers.routing_tasks.sweep_deadlines",
+    "schedule": 300.0,
 }
 
 # Online payment of fees (docs/payments.md): gateway adapter for new payments and the registry

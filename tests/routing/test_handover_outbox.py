@@ -1,10 +1,12 @@
 """The engine in-process (eager Celery): the outbox row is written with the transition, the
 delivery happens on commit exactly once, and an invalid target never loses the dossier."""
 
+import datetime
+
 import pytest
 from django.db import transaction
 
-from dossiers import routing
+from dossiers import routing, routing_delivery
 from dossiers.models import Dossier, DossierEvent, Status
 from dossiers.models_routing import (
     DossierRoute,
@@ -78,10 +80,10 @@ def test_a_duplicated_delivery_changes_nothing(django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=False):
         dossier = p.walk_in()
     pending = Handover.objects.get(dossier=dossier, state="pending")
-    assert routing.deliver(pending.pk) == "delivered"
+    assert routing_delivery.deliver(pending.pk) == "delivered"
     first = Handover.objects.get(pk=pending.pk)
-    assert routing.deliver(pending.pk) == "duplicate"
-    assert routing.deliver(999_999_999) == "missing"
+    assert routing_delivery.deliver(pending.pk) == "duplicate"
+    assert routing_delivery.deliver(999_999_999) == "missing"
     assert Handover.objects.get(pk=pending.pk).delivered_at == first.delivered_at
     assert DossierEvent.objects.filter(dossier=dossier, action="handover").count() == 1
 
@@ -139,7 +141,7 @@ def test_an_agency_deactivated_before_delivery_leaves_the_dossier_with_an_alert(
     p.other_department.is_active = False
     p.other_department.save()
     handover = Handover.objects.get(dossier=dossier, state="pending")
-    assert routing.deliver(handover.pk) == "blocked"
+    assert routing_delivery.deliver(handover.pk) == "blocked"
     dossier.refresh_from_db()
     assert dossier.current_agency == p.commune and dossier.status == Status.RECEIVED
     alert = RoutingAlert.objects.get(dossier=dossier)
@@ -199,7 +201,7 @@ def test_a_dossier_closed_before_delivery_cancels_the_hand_over(
         transition(dossier.code, "receive", p.desk["commune"])
         transition(dossier.code, "withdraw", p.citizen, reason="Không cần nữa")
     handover = Handover.objects.get(dossier=dossier, reason="route")
-    assert routing.deliver(handover.pk) == "cancelled"
+    assert routing_delivery.deliver(handover.pk) == "cancelled"
     assert Dossier.objects.get(pk=dossier.pk).current_agency == p.commune
 
 
@@ -211,10 +213,10 @@ def test_the_sweeper_resends_then_gives_up_with_an_alert(
     with django_capture_on_commit_callbacks(execute=False):  # the broker "lost" the message
         dossier = p.walk_in()
     handover = Handover.objects.get(dossier=dossier, state="pending")
-    assert routing.sweep_outbox() == {"resent": 0, "failed": 0}  # younger than N minutes
+    assert routing_delivery.sweep_outbox() == {"resent": 0, "failed": 0}  # younger than N minutes
     for expected_sends in (1, 2):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            assert routing.sweep_outbox(older_than=routing.datetime.timedelta(0)) == {
+            assert routing_delivery.sweep_outbox(older_than=datetime.timedelta(0)) == {
                 "resent": 1,
                 "failed": 0,
             }
@@ -242,4 +244,4 @@ def test_the_sweeper_uses_a_constant_number_of_queries(
         for _ in range(size):
             p.walk_in()
     with django_assert_max_num_queries(6):
-        assert routing.sweep_outbox(older_than=routing.datetime.timedelta(0))["resent"] == size
+        assert routing_delivery.sweep_outbox(older_than=datetime.timedelta(0))["resent"] == size
