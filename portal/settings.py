@@ -321,6 +321,7 @@ CELERY_TASK_ROUTES = {
     "dossiers.tasks.notify_*": {"queue": "notifications"},
     "dossiers.tasks.send_*": {"queue": "notifications"},
     "dossiers.tasks.render_*": {"queue": "documents"},
+    "dossiers.document_tasks.render_*": {"queue": "documents"},
     "postal.tasks.*": {"queue": "postal"},
     "dossiers.payment_tasks.render_*": {"queue": "documents"},
     "dossiers.payment_tasks.*": {"queue": "default"},
@@ -369,6 +370,7 @@ DEMO_SEEDERS: list[str] = [
     "procedures.demo.seed_catalog",
     "signatures.demo.seed_pki",
     "postal.demo.seed_postal",
+    "dossiers.documents.seed_templates",
 ]
 # Home page sections contributed by the apps, in order (see portal/home.py).
 HOME_SECTIONS: list[str] = [
@@ -444,6 +446,17 @@ CELERY_BEAT_SCHEDULE["dossiers-send-pending-notifications"] = {
 CELERY_BEAT_SCHEDULE["dossiers-purge-orphan-files"] = {
     "task": "dossiers.tasks.purge_orphan_files",
     "schedule": 86400.0,
+}
+
+# Official documents (dossiers/documents/): the absolute URL printed in QR codes, retries of a
+# failing render, the ledger's limits; the sweeper re-enqueues forms whose PDF is missing.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+DOCUMENTS_MAX_ATTEMPTS = env_int("DOCUMENTS_MAX_ATTEMPTS", 5)
+DOCUMENTS_LEDGER_MAX_DAYS = env_int("DOCUMENTS_LEDGER_MAX_DAYS", 366)
+DOCUMENTS_LEDGER_PDF_MAX_ROWS = env_int("DOCUMENTS_LEDGER_PDF_MAX_ROWS", 2000)
+CELERY_BEAT_SCHEDULE["documents-render-missing"] = {
+    "task": "dossiers.document_tasks.render_missing_documents",
+    "schedule": 600.0,
 }
 
 # Inter-level routing (docs/routing.md): re-send hand-overs still pending after N minutes, give

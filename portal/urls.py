@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("procedures.urls")),
+    path("", include("dossiers.documents_urls")),
     path("", include("dossiers.urls")),
     path("", include("dossiers.payments.urls")),
     path("", include("postal.urls")),
