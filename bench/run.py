@@ -367,7 +367,7 @@ def _max_id_before(count_before: int) -> int:
 def extras() -> dict:
     """Throughput figures that other parts of the portal expose as ``benchmark.run()``."""
     found = {}
-    for module in ("dossiers.benchmark", "signatures.benchmark", "postal.benchmark"):
+    for module in ("dossiers.benchmark", "dossiers.documents.benchmark", "signatures.benchmark"):
         try:
             runner: Callable[[], dict] = import_module(module).run
         except (ImportError, AttributeError):

@@ -28,3 +28,19 @@ def documents_for_dossier(dossier):
     from dossiers.documents.services import documents_for_dossier as _documents
 
     return _documents(dossier)
+
+
+def documents_panel(request, dossier, audience: str):
+    """The dossier's official documents on the owner's and staff's pages (DOSSIER_PANELS)."""
+    from dossiers.panels import Panel
+
+    if audience == "public":
+        return None
+    documents = documents_for_dossier(dossier)
+    if not documents:
+        return None
+    return Panel(
+        template="documents/_dossier_documents.html",
+        context={"documents": documents, "dossier_code": dossier.code},
+        stylesheet="css/documents.css",
+    )

@@ -92,3 +92,17 @@ def payment_panel(dossier: Dossier, user) -> PaymentPanel | None:
 def dossier_payment_context(request, dossier: Dossier) -> dict:
     """``{"payment_panel": PaymentPanel | None}`` for the partial."""
     return {"payment_panel": payment_panel(dossier, getattr(request, "user", None))}
+
+
+def payment_panel_provider(request, dossier: Dossier, audience: str):
+    """The payment panel on the owner's and the staff's dossier pages (settings.DOSSIER_PANELS)."""
+    from dossiers.panels import Panel
+
+    if audience == "public":
+        return None
+    context = dossier_payment_context(request, dossier)
+    if context["payment_panel"] is None:
+        return None
+    return Panel(
+        template="payments/_dossier_payment.html", context=context, stylesheet="css/payments.css"
+    )

@@ -22,6 +22,7 @@ from dossiers.models import (
     EventAction,
     Status,
 )
+from dossiers.panels import panels_for
 from dossiers.views.common import (
     PAGE_SIZE,
     document_links,
@@ -148,6 +149,7 @@ def _render_detail(
         "links": document_links(dossier, request),
         "rating": rating,
         "rating_form": rating_form if can_rate else None,
+        "panels": panels_for(request, dossier, "citizen"),
     }
     return render(request, "dossiers/detail.html", context, status=status)
 

@@ -27,6 +27,7 @@ from dossiers.errors import (
 )
 from dossiers.forms import apply_service_errors
 from dossiers.models import Attachment, Dossier, DossierEvent, Status
+from dossiers.panels import panels_for
 from dossiers.views.actions import ActionContext, action_label, make_form, offered_actions
 from dossiers.views.actions import service_payload as action_payload
 from dossiers.views.common import (
@@ -252,6 +253,7 @@ def _render_processing(
         "attachments": attachments,
         "actions": offered_actions(dossier, request.user, bound=bound),
         "links": document_links(dossier, request, staff=True),
+        "panels": panels_for(request, dossier, "staff"),
     }
     return render(request, "dossiers/desk/detail.html", context, status=status)
 

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_http_methods
 
 from dossiers.errors import NotFound
 from dossiers.forms import TrackForm
+from dossiers.models import Dossier
+from dossiers.panels import panels_for
 from dossiers.tracking import track
 from dossiers.views.common import valid_code
 
@@ -77,5 +79,9 @@ def track_page(request: HttpRequest) -> HttpResponse:
     else:
         code = request.GET.get("code", "").strip()
         form = TrackForm(initial={"code": code} if valid_code(code) else {})
-    context = {"form": form, "result": result, "not_found": not_found}
+    panels = []
+    if result is not None:
+        dossier = Dossier.objects.filter(code=result["code"]).first()
+        panels = panels_for(request, dossier, "public") if dossier else []
+    context = {"form": form, "result": result, "not_found": not_found, "panels": panels}
     return render(request, "dossiers/track.html", context, status=status)

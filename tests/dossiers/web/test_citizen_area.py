@@ -187,11 +187,12 @@ def test_rating_once_after_return(web, stranger, processing):
 def test_detail_query_count_is_fixed(web, processing):
     client = client_for(web.citizen)
     path = f"/dossiers/{processing.code}/"
+    transition(processing.code, "request-payment", web.specialist, amount=50000, reason="Lệ phí")
     bulk_dossiers(web, 10)
     with CaptureQueriesContext(connection) as small:
         assert client.get(path).status_code == 200
     bulk_dossiers(web, 990)
-    transition(processing.code, "request-payment", web.specialist, amount=50000, reason="Lệ phí")
     with CaptureQueriesContext(connection) as large:
         assert client.get(path).status_code == 200
-    assert len(small) == len(large) <= 8
+    # The dossier's own queries plus the panels of other apps (payment due, shipments).
+    assert len(small) == len(large) <= 14, [q["sql"][:120] for q in large]
