@@ -197,7 +197,13 @@ class AttachmentWriter:
         now = timezone.now()
         name = f"dossiers/{now:%Y/%m}/{uuid.uuid4().hex}{ext}"
         checked.upload.seek(0)
-        stored = private_storage().save(name, checked.upload)
+        try:
+            stored = private_storage().save(name, checked.upload)
+        except OSError:
+            # A failed write (disk full) can leave a partial file under the name: remove it.
+            with contextlib.suppress(OSError):
+                private_storage().delete(name)
+            raise
         self.written.append(stored)
         return stored
 

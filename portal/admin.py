@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
@@ -77,3 +78,25 @@ class CalendarDayAdmin(admin.ModelAdmin):
 @admin.register(OfficeHours)
 class OfficeHoursAdmin(admin.ModelAdmin):
     list_display = ("start", "end")
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(admin.ModelAdmin):
+    """Who changed what in the admin (catalog, memberships, accounts): read-only, never
+    edited or deleted, so the trail of administrative changes can be audited."""
+
+    list_display = ("action_time", "user", "content_type", "object_repr", "action_flag")
+    list_filter = ("action_flag", "content_type")
+    search_fields = ("object_repr", "change_message", "user__username")
+    date_hierarchy = "action_time"
+    list_select_related = ("user", "content_type")
+    readonly_fields = [f.name for f in LogEntry._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -18,4 +18,12 @@ class MaskPersonalDataFilter(logging.Filter):
         masked = mask_personal_data(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # Tracebacks carry exception messages (a DataError quoting a value, a ValueError naming
+        # a citizen): format them once here, masked; formatters reuse ``exc_text``.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_personal_data(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_personal_data(record.stack_info)
         return True

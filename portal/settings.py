@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: refuses oversized uploads with 413 (portal/security.py).
+    "portal.security.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLocaleMiddleware",
@@ -180,6 +182,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# 429 with the Vietnamese reason for pages and the API token endpoint alike (portal/security.py).
+AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
@@ -530,3 +534,9 @@ LOGGING = {
         "postal.security": {"level": "INFO"},
     },
 }
+
+# Security and privacy (docs/security.md). Export-my-data (/accounts/my-data/): each app's part,
+# as callables f(user) -> {section: data}, so the portal core never imports the apps.
+MY_DATA_EXPORTERS: list[str] = [
+    "dossiers.privacy.export_my_data",
+]

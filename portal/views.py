@@ -1,3 +1,5 @@
+import sys
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
@@ -8,6 +10,7 @@ from portal import services
 from portal.api.errors import api_not_found, api_server_error
 from portal.forms import CitizenSignupForm
 from portal.home import home_sections
+from portal.security import error_response, failure_response
 
 
 def home(request):
@@ -43,6 +46,13 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # An outage of the database or of the storage is a 503 with its reason (portal/security.py).
+    failure = failure_response(request, sys.exc_info()[1])
+    if failure is not None:
+        return failure
     if request.path.startswith("/api/"):
         return api_server_error(request)
-    return render(request, "500.html", status=500)
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:
+        return error_response(request, 500, _("Hệ thống đang gặp sự cố."), _("Lỗi hệ thống"))

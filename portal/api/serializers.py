@@ -6,7 +6,7 @@ from portal.models import AdministrativeUnit, Agency
 
 
 class AdministrativeUnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = AdministrativeUnit
@@ -15,7 +15,7 @@ class AdministrativeUnitSerializer(serializers.ModelSerializer):
 
 class AgencySerializer(serializers.ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     level = serializers.CharField(source="unit.level", read_only=True)
 
     class Meta:

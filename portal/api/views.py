@@ -2,6 +2,7 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -15,6 +16,7 @@ from portal.api.serializers import (
 )
 from portal.filters import AdministrativeUnitFilter, AgencyFilter
 from portal.models import AdministrativeUnit, Agency
+from portal.security import lockout_response
 
 
 class ObtainTokenView(APIView):
@@ -28,7 +30,11 @@ class ObtainTokenView(APIView):
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # django-axes marks the request it refused: say "locked", not "wrong password".
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request)
+            raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         with transaction.atomic():
             Token.objects.filter(user=user).delete()

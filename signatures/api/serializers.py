@@ -58,5 +58,7 @@ class VerificationReportSerializer(serializers.Serializer):
 
 
 class VerifyErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
+    # A refusal has ``detail`` and ``code``; a missing or unreadable upload is a field error.
+    detail = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
+    file = serializers.ListField(child=serializers.CharField(), required=False)
