@@ -525,4 +525,5 @@ class Rating(models.Model):
 
 from dossiers.models_routing import *  # noqa: E402, F403
 from dossiers.models_documents import *  # noqa: E402, F403
+from dossiers.models_stats import *  # noqa: E402, F403
 from dossiers.models_payments import *  # noqa: E402, F403

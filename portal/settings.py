@@ -375,10 +375,12 @@ DEMO_SEEDERS: list[str] = [
     "signatures.demo.seed_pki",
     "postal.demo.seed_postal",
     "dossiers.documents.seed_templates",
+    "dossiers.statistics.demo.seed_stats",
 ]
 # Home page sections contributed by the apps, in order (see portal/home.py).
 HOME_SECTIONS: list[str] = [
     "procedures.home.catalog_section",
+    "dossiers.statistics.home.headline",
 ]
 # Seconds an anonymous catalog page or API answer stays cached (publishing invalidates at once),
 # and how long each process trusts its in-memory copy before re-checking (0 = always re-check).
@@ -482,6 +484,16 @@ CELERY_BEAT_SCHEDULE["routing-sweep-outbox"] = {
 CELERY_BEAT_SCHEDULE["routing-sweep-deadlines"] = {
     "task": "dossiers.routing_tasks.sweep_deadlines",
     "schedule": 300.0,
+}
+
+# Statistics (dossiers/statistics): seconds an anonymous /stats/ page, export or API answer stays
+# cached (rebuilds and stock snapshots refresh at once), days the exactly-once ledger is kept;
+# hourly: today's stock (in process, overdue), and once a day a rebuild of yesterday's month.
+STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 60)
+STATS_LEDGER_DAYS = env_int("STATS_LEDGER_DAYS", 7)
+CELERY_BEAT_SCHEDULE["dossiers-stats-refresh"] = {
+    "task": "dossiers.statistics.tasks.refresh_stock",
+    "schedule": 3600.0,
 }
 
 # Online payment of fees (docs/payments.md): gateway adapter for new payments and the registry

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("portal.api.urls")),
     path("", include("procedures.api.urls")),
     path("", include("dossiers.api.urls")),
+    path("", include("dossiers.statistics.api_urls")),
     path("", include("postal.api.urls")),
     path("", include("signatures.api.urls")),
 ]
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("dossiers.documents_urls")),
     path("", include("dossiers.urls")),
     path("", include("dossiers.payments.urls")),
+    path("", include("dossiers.statistics.urls")),
     path("", include("postal.urls")),
     path("", include("signatures.urls")),
 ]

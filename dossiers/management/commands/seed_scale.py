@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from dossiers import scale
@@ -63,3 +64,4 @@ class Command(BaseCommand):
                 )
             )
         )
+        call_command("rebuild_stats", stdout=self.stdout)  # bulk rows bypass the listeners
