@@ -8,7 +8,6 @@ module); each test runs in its own savepoint on top of it, so tests may change a
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,11 +18,13 @@ from django.db import transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
+from dossiers.documents.services import latest_document
 from dossiers.filing import file_dossier
 from dossiers.models import Attachment, Dossier, FilingChannel
 from dossiers.views.common import attachment_token
 from dossiers.workflow import transition
 from portal.models import AgencyKind, Role, UnitLevel, User
+from postal.alerts import raise_alert
 from procedures.models import Sector
 from tests.dossiers.factories import ProcedureVersionFactory, pdf
 from tests.factories import AgencyFactory, CitizenFactory, UnitFactory, UserFactory, staff_user
@@ -93,8 +94,8 @@ class World:
     hidden: Dossier
     attachment: Attachment
     hidden_attachment: Attachment
-    document: object | None
-    alert: object | None
+    document: object
+    alert: object
     media: Path
     markers: dict[str, Marker] = field(default_factory=dict)
 
@@ -189,15 +190,8 @@ def build_world(media: Path) -> World:
     version.sectors.add(sector)
     form = version.documents.get(code="to-khai")
     form.form_template.save("to-khai.docx", ContentFile(b"Mau to khai"), save=True)
-    document = alert = None
-    with contextlib.suppress(Exception):  # the documents app may be absent or mid-change
-        from dossiers.documents.services import latest_document
-
-        document = latest_document(dossier.code, users["desk"], "receipt")
-    with contextlib.suppress(Exception):  # the postal app may be absent or mid-change
-        from postal.alerts import raise_alert
-
-        alert = raise_alert(dossier, "address", "Kiểm tra địa chỉ", agency_id=agency.pk)
+    document = latest_document(dossier.code, users["desk"], "receipt")  # Mẫu 01 PDF
+    alert = raise_alert(dossier, "address", "Kiểm tra địa chỉ", agency_id=agency.pk)
     world = World(
         users=users,
         agency=agency,

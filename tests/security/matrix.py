@@ -395,7 +395,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "postal-alert-resolve",
         (Probe(only({"desk", "superuser"}, 302, 404), "POST", data={}),),
-        kwargs=lambda w: {"alert_id": w.alert.pk if w.alert else 0},
+        kwargs=lambda w: {"alert_id": w.alert.pk},
         note="the desk of the alert's agency",
     ),
     # --- payments -----------------------------------------------------------------------------
