@@ -58,10 +58,19 @@ def catalog_generation() -> int:
     return procedures_generation()
 
 
+def _catalog_key() -> str | None:
+    try:
+        from procedures.cache import GENERATION_KEY as catalog_key
+    except ImportError:  # pragma: no cover - the catalog cache is optional
+        return None
+    return catalog_key
+
+
 def key(kind: str, request: HttpRequest) -> str:
+    """The key of an answer (URL and language); generations are checked in ``serve``."""
     raw = "|".join([request.get_full_path(), get_language() or ""])
     digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"stats:{kind}:{generation()}:{catalog_generation()}:{digest}"
+    return f"stats:{kind}:{digest}"
 
 
 def cached(kind: str, compute: Callable[[], object]) -> object:
@@ -93,19 +102,31 @@ LOCK_SECONDS = 30
 def serve(
     page_key: str, build: Callable[[], tuple[bytes, dict] | None]
 ) -> tuple[bytes, dict] | None:
-    """The cached (content, headers) of ``page_key``, rebuilt by ``build`` when missing or
-    stale — by one request at a time; ``build`` returns None for answers not to cache."""
+    """The cached (content, headers) of ``page_key``, rebuilt by ``build`` when missing, stale
+    or of an older generation — by one request at a time, the others getting the previous copy
+    meanwhile; ``build`` returns None for answers not to cache. One cache round trip per hit
+    (the generations and the entry in one ``get_many``)."""
     now = time.time()
-    entry = cache.get(page_key)
+    catalog_key = _catalog_key()
+    found = cache.get_many([GENERATION_KEY, page_key, *([catalog_key] if catalog_key else [])])
+    stats_now = found.get(GENERATION_KEY)
+    catalog_now = found.get(catalog_key) if catalog_key else 0
+    current = (
+        int(stats_now) if stats_now is not None else generation(),
+        int(catalog_now) if catalog_now is not None else catalog_generation(),
+    )
+    entry = found.get(page_key)
+    lock = f"{page_key}:lock"
     if entry is not None:
-        content, headers, fresh_until = entry
-        if now < fresh_until or not cache.add(f"{page_key}:lock", 1, LOCK_SECONDS):
+        content, headers, fresh_until, generations = entry
+        fresh = now < fresh_until and tuple(generations) == current
+        if fresh or not cache.add(lock, 1, LOCK_SECONDS):
             return content, headers
     built = build()
     if built is not None:
         seconds = timeout()
-        cache.set(page_key, (*built, now + seconds), seconds * STALE_FACTOR)
-        cache.delete(f"{page_key}:lock")
+        cache.set(page_key, (*built, now + seconds, current), seconds * STALE_FACTOR)
+        cache.delete(lock)
     return built
 
 

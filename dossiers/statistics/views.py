@@ -20,6 +20,8 @@ from dossiers.statistics.tables import Table, format_cell, report_tables, step_t
 from portal.permissions import grants_for
 
 FORMATS = ("csv", "xlsx")
+#: Agencies listed on the page (the busiest first; ``?agencies=all`` and the exports: all).
+AGENCY_ROWS = 30
 FILTER_KEYS = ("year", "quarter", "month", "from", "to", "gov_level", "service_level", "agency")
 
 
@@ -45,6 +47,13 @@ def staff_only(view):
 def scope_of(user) -> frozenset[int] | None:
     grants = grants_for(user)
     return None if grants.is_superuser else grants.agency_ids
+
+
+def _with(request: HttpRequest, **values: str) -> str:
+    params = request.GET.copy()
+    for name, value in values.items():
+        params[name] = value
+    return params.urlencode()
 
 
 def export_links(request: HttpRequest, slug: str | None) -> dict[str, str]:
@@ -182,14 +191,22 @@ def _render_report(request: HttpRequest, *, scope, template: str, staff: bool) -
             tables, fmt, f"{stem}-{query.period.start:%Y%m%d}-{query.period.end:%Y%m%d}"
         )
     figures = chart_sections(report)
-    sections = [
-        {
-            "table": table,
-            "chart": figures.get(table.slug),
-            "links": export_links(request, table.slug),
-        }
-        for table in tables
-    ]
+    show_all = request.GET.get("agencies") == "all"
+    sections = []
+    for table in tables:
+        hidden = 0
+        if table.slug == "agencies" and not show_all and len(table.rows) > AGENCY_ROWS:
+            hidden = len(table.rows) - AGENCY_ROWS
+            table.rows = table.rows[:AGENCY_ROWS]
+        sections.append(
+            {
+                "table": table,
+                "chart": figures.get(table.slug),
+                "links": export_links(request, table.slug),
+                "hidden": hidden,
+                "show_all": f"?{_with(request, agencies='all')}#bang-agencies",
+            }
+        )
     initial = {key: request.GET.get(key, "") for key in FILTER_KEYS}
     initial["year"] = initial["year"] or str(query.period.year or "")
     years = [*queries.years_with_data(), timezone.localdate().year]

@@ -36,8 +36,14 @@ def test_answers_not_to_cache_are_not_stored(settings):
     assert cache.get("stats:none") is None
 
 
-def test_a_generation_bump_changes_every_key(rf):
-    request = rf.get("/stats/?year=2025")
-    before = stats_cache.key("page", request)
+def test_a_generation_bump_refreshes_every_answer(settings):
+    settings.STATS_CACHE_SECONDS = 60
+    versions = iter([b"old", b"new"])
+
+    def build():
+        return next(versions), {}
+
+    assert stats_cache.serve("stats:gen", build)[0] == b"old"
+    assert stats_cache.serve("stats:gen", build)[0] == b"old"
     stats_cache.bump_generation()
-    assert stats_cache.key("page", request) != before
+    assert stats_cache.serve("stats:gen", build)[0] == b"new"

@@ -168,3 +168,19 @@ def test_the_last_december_snapshot_gives_the_overdue_of_a_past_year(client, clo
     assert column(page["summary"], "Quá hạn") == {"Năm 2024": "1"}
     assert column(page["summary"], "Đang giải quyết") == {"Năm 2024": "1"}
     assert "tính đến hết ngày 31/12/2024" in client.get("/stats/", {"year": 2024}).content.decode()
+
+
+def test_the_page_lists_the_busiest_agencies_and_links_to_all(client, history, monkeypatch):
+    from dossiers.statistics import views
+
+    monkeypatch.setattr(views, "AGENCY_ROWS", 1)
+    html = client.get("/stats/", {"year": 2025}).content.decode()
+    shown = column(tables(html)["agencies"], "Tổng số hồ sơ")
+    assert list(shown) == [history.commune.agency.name, "Tổng cộng"]  # 3 dossiers vs 1
+    assert shown["Tổng cộng"] == "4"  # the total still counts every agency
+    assert "Còn 1 cơ quan nữa." in html
+    assert "?year=2025&amp;agencies=all#bang-agencies" in html
+    everything = tables(client.get("/stats/", {"year": 2025, "agencies": "all"}).content.decode())
+    assert len(column(everything["agencies"], "Tổng số hồ sơ")) == 3
+    exported = client.get("/stats/", {"year": 2025, "format": "csv", "table": "agencies"})
+    assert history.district.agency.name in exported.content.decode("utf-8-sig")
