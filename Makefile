@@ -36,11 +36,18 @@ run: deps
 services-check: dev-deps
 	@$(TEST_ENV) $(BIN)/python scripts/check_services.py
 
+# Browser journeys run in a second pytest process: Playwright keeps an event loop running in
+# the main thread for the whole session, which other tests' asyncio.run() (pyHanko) must not see.
 test: dev-deps services-check
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(TEST_ENV) $(BIN)/pytest -m "not e2e"
+	$(TEST_ENV) $(BIN)/pytest -m e2e tests/e2e tests/dossiers/web/test_pages_in_browser.py
+else
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+endif
 
 e2e: dev-deps services-check
-	$(TEST_ENV) $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -m e2e tests/e2e tests/dossiers/web/test_pages_in_browser.py $(PYTEST_ARGS)
 
 lint: dev-deps
 	$(BIN)/ruff check .

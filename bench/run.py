@@ -65,6 +65,7 @@ SERVER_ENV = {
     "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
     "THROTTLE_TRACK": "10000000/min",
     "AXES_ENABLED": "0",
+    "PAYMENTS_SANDBOX_ENABLED": "1",
     "CONN_MAX_AGE": "60",
     "LOG_LEVEL": "WARNING",
 }

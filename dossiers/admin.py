@@ -127,3 +127,7 @@ class RatingAdmin(ReadOnlyAdmin):
     list_display = ["dossier", "score", "created_at"]
     list_filter = ["score"]
     list_select_related = ["dossier"]
+
+
+# Routing alerts and their retry action live in their own module.
+from dossiers import admin_routing  # noqa: E402, F401

@@ -354,6 +354,7 @@ class EventAction(models.TextChoices):
     REFUSE = "refuse", _("Từ chối tiếp nhận")
     ASSIGN = "assign", _("Phân công xử lý")
     FORWARD = "forward", _("Chuyển xử lý")
+    HANDOVER = "handover", _("Giao nhận hồ sơ giữa cơ quan (liên thông)")
     REQUEST_SUPPLEMENT = "request-supplement", _("Yêu cầu bổ sung hồ sơ")
     SUPPLEMENT = "supplement", _("Bổ sung hồ sơ")
     REQUEST_PAYMENT = "request-payment", _("Yêu cầu thực hiện nghĩa vụ tài chính")
@@ -523,7 +524,8 @@ class Rating(models.Model):
         ]
 
 
-from dossiers.models_routing import *  # noqa: E402, F403
+# Models of the dossiers' other concerns live in their own modules, registered here.
 from dossiers.models_documents import *  # noqa: E402, F403
-from dossiers.models_stats import *  # noqa: E402, F403
 from dossiers.models_payments import *  # noqa: E402, F403
+from dossiers.models_routing import *  # noqa: E402, F403
+from dossiers.models_stats import *  # noqa: E402, F403

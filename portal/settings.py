@@ -377,6 +377,12 @@ DEMO_SEEDERS: list[str] = [
     "dossiers.documents.seed_templates",
     "dossiers.statistics.demo.seed_stats",
 ]
+# Panels other apps add to a dossier's pages, in order (see dossiers/panels.py).
+DOSSIER_PANELS: list[str] = [
+    "dossiers.documents.documents_panel",
+    "dossiers.payments.panel.payment_panel_provider",
+    "postal.panels.shipments_panel",
+]
 # Home page sections contributed by the apps, in order (see portal/home.py).
 HOME_SECTIONS: list[str] = [
     "procedures.home.catalog_section",
@@ -501,7 +507,8 @@ CELERY_BEAT_SCHEDULE["dossiers-stats-refresh"] = {
 # and the webhook URL it posts to (default: PORTAL_BASE_URL + /api/v1/payments/webhook/sandbox/),
 # webhook clock tolerance and size; reconcile transactions still "initiated" after N minutes and
 # expire them after M; receipt series; the service account; request the fee at intake if unpaid.
-PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", True)
+# Off in production unless asked for: a sandbox gateway there would accept fake payments.
+PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", DEBUG)
 PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "sandbox")
 PAYMENT_GATEWAYS = (
     {"sandbox": "dossiers.payments.gateways.sandbox.SandboxGateway"}
