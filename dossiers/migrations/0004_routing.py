@@ -6,127 +6,352 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dossiers', '0003_documents'),
-        ('portal', '0001_initial'),
-        ('procedures', '0004_processing_paths'),
+        ("dossiers", "0003_documents"),
+        ("portal", "0001_initial"),
+        ("procedures", "0004_processing_paths"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DossierRoute',
+            name="DossierRoute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('steps', models.JSONField(default=list, verbose_name='các bước')),
-                ('current_step', models.PositiveSmallIntegerField(default=0, verbose_name='bước hiện tại')),
-                ('sequence', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('dossier', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='route', to='dossiers.dossier')),
-                ('path', models.ForeignKey(blank=True, help_text='Trống: quy trình mặc định theo cấp thực hiện của thủ tục.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='procedures.processingpath', verbose_name='quy trình')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("steps", models.JSONField(default=list, verbose_name="các bước")),
+                (
+                    "current_step",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="bước hiện tại"),
+                ),
+                ("sequence", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "dossier",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="route",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "path",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Trống: quy trình mặc định theo cấp thực hiện của thủ tục.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="procedures.processingpath",
+                        verbose_name="quy trình",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lộ trình hồ sơ',
-                'verbose_name_plural': 'lộ trình hồ sơ',
+                "verbose_name": "lộ trình hồ sơ",
+                "verbose_name_plural": "lộ trình hồ sơ",
             },
         ),
         migrations.CreateModel(
-            name='Handover',
+            name="Handover",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step_index', models.PositiveSmallIntegerField(verbose_name='bước')),
-                ('step_name', models.CharField(blank=True, max_length=200, verbose_name='tên bước')),
-                ('reason', models.CharField(choices=[('intake', 'Tiếp nhận'), ('route', 'Chuyển bước theo quy trình'), ('forward', 'Chuyển xử lý'), ('return', 'Chuyển trả kết quả')], max_length=10, verbose_name='lý do')),
-                ('idempotency_key', models.CharField(max_length=64, unique=True)),
-                ('state', models.CharField(choices=[('pending', 'Chờ giao'), ('delivered', 'Đã nhận'), ('blocked', 'Không giao được'), ('failed', 'Giao lỗi nhiều lần'), ('cancelled', 'Đã huỷ')], default='pending', max_length=10, verbose_name='trạng thái')),
-                ('note', models.TextField(blank=True, verbose_name='ghi chú')),
-                ('created_at', models.DateTimeField(verbose_name='giao lúc')),
-                ('sends', models.PositiveSmallIntegerField(default=0)),
-                ('last_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='nhận lúc')),
-                ('step_hours', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True)),
-                ('step_due_at', models.DateTimeField(blank=True, null=True, verbose_name='hạn xử lý bước')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='kết thúc bước lúc')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('overdue_at', models.DateTimeField(blank=True, null=True, verbose_name='quá hạn bước lúc')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='handovers', to='dossiers.dossier')),
-                ('from_agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.agency')),
-                ('to_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("step_index", models.PositiveSmallIntegerField(verbose_name="bước")),
+                (
+                    "step_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="tên bước"),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("intake", "Tiếp nhận"),
+                            ("route", "Chuyển bước theo quy trình"),
+                            ("forward", "Chuyển xử lý"),
+                            ("return", "Chuyển trả kết quả"),
+                        ],
+                        max_length=10,
+                        verbose_name="lý do",
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=64, unique=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Chờ giao"),
+                            ("delivered", "Đã nhận"),
+                            ("blocked", "Không giao được"),
+                            ("failed", "Giao lỗi nhiều lần"),
+                            ("cancelled", "Đã huỷ"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="trạng thái",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="ghi chú")),
+                ("created_at", models.DateTimeField(verbose_name="giao lúc")),
+                ("sends", models.PositiveSmallIntegerField(default=0)),
+                ("last_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "delivered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="nhận lúc"),
+                ),
+                (
+                    "step_hours",
+                    models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True),
+                ),
+                (
+                    "step_due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="hạn xử lý bước"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="kết thúc bước lúc"),
+                ),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "overdue_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="quá hạn bước lúc"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="handovers",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "from_agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.agency",
+                    ),
+                ),
+                (
+                    "to_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'giao nhận hồ sơ',
-                'verbose_name_plural': 'giao nhận hồ sơ (liên thông)',
-                'ordering': ['dossier', 'id'],
+                "verbose_name": "giao nhận hồ sơ",
+                "verbose_name_plural": "giao nhận hồ sơ (liên thông)",
+                "ordering": ["dossier", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DeadlineNotice',
+            name="DeadlineNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('step_reminder', 'Sắp đến hạn xử lý bước'), ('step_overdue', 'Bước xử lý quá hạn'), ('overdue', 'Hồ sơ quá hạn'), ('apology_prompt', 'Cần ban hành phiếu xin lỗi, hẹn lại (Mẫu 04)')], max_length=16, verbose_name='loại')),
-                ('due_at', models.DateTimeField(verbose_name='hạn')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='lúc')),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.agency')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deadline_notices', to='dossiers.dossier')),
-                ('handover', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='dossiers.handover')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("step_reminder", "Sắp đến hạn xử lý bước"),
+                            ("step_overdue", "Bước xử lý quá hạn"),
+                            ("overdue", "Hồ sơ quá hạn"),
+                            ("apology_prompt", "Cần ban hành phiếu xin lỗi, hẹn lại (Mẫu 04)"),
+                        ],
+                        max_length=16,
+                        verbose_name="loại",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(verbose_name="hạn")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="lúc")),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.agency",
+                    ),
+                ),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deadline_notices",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "handover",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to="dossiers.handover",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'nhắc hạn',
-                'verbose_name_plural': 'nhắc hạn, cảnh báo quá hạn',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "nhắc hạn",
+                "verbose_name_plural": "nhắc hạn, cảnh báo quá hạn",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RoutingAlert',
+            name="RoutingAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('unresolved', 'Không xác định được cơ quan của bước tiếp theo'), ('blocked', 'Cơ quan nhận không còn hợp lệ'), ('delivery_failed', 'Giao hồ sơ thất bại nhiều lần')], max_length=16, verbose_name='loại')),
-                ('reason', models.CharField(choices=[('intake', 'Tiếp nhận'), ('route', 'Chuyển bước theo quy trình'), ('forward', 'Chuyển xử lý'), ('return', 'Chuyển trả kết quả')], max_length=10)),
-                ('step_index', models.PositiveSmallIntegerField(default=0)),
-                ('message', models.TextField(verbose_name='nội dung')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='lúc')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='xử lý lúc')),
-                ('resolution', models.TextField(blank=True, verbose_name='kết quả xử lý')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='routing_alerts', to='dossiers.dossier')),
-                ('handover', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='dossiers.handover')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("unresolved", "Không xác định được cơ quan của bước tiếp theo"),
+                            ("blocked", "Cơ quan nhận không còn hợp lệ"),
+                            ("delivery_failed", "Giao hồ sơ thất bại nhiều lần"),
+                        ],
+                        max_length=16,
+                        verbose_name="loại",
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("intake", "Tiếp nhận"),
+                            ("route", "Chuyển bước theo quy trình"),
+                            ("forward", "Chuyển xử lý"),
+                            ("return", "Chuyển trả kết quả"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("step_index", models.PositiveSmallIntegerField(default=0)),
+                ("message", models.TextField(verbose_name="nội dung")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="lúc")),
+                (
+                    "resolved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="xử lý lúc"),
+                ),
+                ("resolution", models.TextField(blank=True, verbose_name="kết quả xử lý")),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="routing_alerts",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "handover",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alerts",
+                        to="dossiers.handover",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cảnh báo liên thông',
-                'verbose_name_plural': 'cảnh báo liên thông',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "cảnh báo liên thông",
+                "verbose_name_plural": "cảnh báo liên thông",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='handover',
-            index=models.Index(condition=models.Q(('state', 'pending')), fields=['created_at'], name='handover_outbox'),
+            model_name="handover",
+            index=models.Index(
+                condition=models.Q(("state", "pending")),
+                fields=["created_at"],
+                name="handover_outbox",
+            ),
         ),
         migrations.AddIndex(
-            model_name='handover',
-            index=models.Index(condition=models.Q(('finished_at__isnull', True), ('state', 'delivered')), fields=['step_due_at'], name='handover_open_step'),
+            model_name="handover",
+            index=models.Index(
+                condition=models.Q(("finished_at__isnull", True), ("state", "delivered")),
+                fields=["step_due_at"],
+                name="handover_open_step",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='handover',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('dossier',), name='one_pending_handover'),
+            model_name="handover",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "pending")),
+                fields=("dossier",),
+                name="one_pending_handover",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deadlinenotice',
-            index=models.Index(fields=['agency', '-created_at'], name='notice_agency'),
+            model_name="deadlinenotice",
+            index=models.Index(fields=["agency", "-created_at"], name="notice_agency"),
         ),
         migrations.AddConstraint(
-            model_name='deadlinenotice',
-            constraint=models.UniqueConstraint(condition=models.Q(('handover__isnull', False)), fields=('handover', 'kind'), name='one_notice_per_step'),
+            model_name="deadlinenotice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("handover__isnull", False)),
+                fields=("handover", "kind"),
+                name="one_notice_per_step",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deadlinenotice',
-            constraint=models.UniqueConstraint(condition=models.Q(('handover__isnull', True)), fields=('dossier', 'kind'), name='one_notice_per_dossier'),
+            model_name="deadlinenotice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("handover__isnull", True)),
+                fields=("dossier", "kind"),
+                name="one_notice_per_dossier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='routingalert',
-            constraint=models.UniqueConstraint(condition=models.Q(('resolved_at__isnull', True)), fields=('dossier',), name='one_open_alert'),
+            model_name="routingalert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("resolved_at__isnull", True)),
+                fields=("dossier",),
+                name="one_open_alert",
+            ),
         ),
     ]
