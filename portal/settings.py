@@ -128,6 +128,8 @@ if DATABASE_URL:
         )
     }
 else:
+    # The embedded default: a fresh clone has no var/ yet (it is git-ignored).
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",

@@ -70,14 +70,18 @@ def test_embedded_default_boots_on_sqlite_and_serves_pages(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,
-        env={**base, "VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        env={
+            **base,
+            "VAR_DIR": str(tmp_path / "var"),  # absent, as in a fresh clone
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+        },
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("200 200 ok")
-    assert (tmp_path / "db.sqlite3").exists()
+    assert (tmp_path / "var" / "db.sqlite3").exists()
 
 
 @pytest.mark.django_db
