@@ -11,11 +11,10 @@ only when a delivery there needs it.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal.models import Agency, Role, StaffMembership, User
-from portal.permissions import forget_grants
+from portal.models import Agency, User
+from portal.services import system_actor
 
 FULL_NAME = "Hệ thống – Bưu chính công ích"
 
@@ -24,23 +23,11 @@ def username() -> str:
     return getattr(settings, "POSTAL_SYSTEM_USERNAME", "system.postal")
 
 
-@transaction.atomic
 def system_actor_for(agency: Agency) -> User:
     """The postal service account, able to return results at ``agency``'s desk."""
-    user, created = User.objects.get_or_create(
-        username=username(), defaults={"full_name": FULL_NAME, "is_active": False}
+    return system_actor(
+        username=username(),
+        full_name=FULL_NAME,
+        agency_id=agency.pk,
+        title=_("Tài khoản hệ thống bưu chính"),
     )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    membership, made = StaffMembership.objects.get_or_create(
-        user=user,
-        agency=agency,
-        role=Role.DESK,
-        defaults={"title": _("Tài khoản hệ thống bưu chính"), "is_active": True},
-    )
-    if not made and not membership.is_active:
-        membership.is_active = True
-        membership.save(update_fields=["is_active"])
-    forget_grants(user)
-    return user
