@@ -13,9 +13,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import RatingScore, ResultDelivery
+from portal.models import Agency, UnitLevel
 from procedures.models import ProcedureVersion, RequiredDocument
 
 DOC_PREFIX = "doc_"
+#: Headings of the forward form's agency groups.
+LEVEL_GROUPS = {
+    UnitLevel.PROVINCE: _("Cấp tỉnh"),
+    UnitLevel.DISTRICT: _("Cấp huyện"),
+    UnitLevel.COMMUNE: _("Cấp xã"),
+}
 SUBMISSION_KEY_BYTES = 24
 
 
@@ -304,14 +311,34 @@ class ReturnForm(NoteForm):
 
 
 class ForwardForm(NoteForm):
-    agency = forms.CharField(
-        label=_("Mã cơ quan nhận"),
+    """The receiving agency chosen by name among those the holder may forward to (grouped by
+    level); the value sent is the agency code, as the API takes it."""
+
+    agency = forms.ChoiceField(
+        label=_("Cơ quan nhận"),
         required=False,
-        max_length=30,
         help_text=_("Để trống: chuyển đến bước tiếp theo trong quy trình của thủ tục."),
+        error_messages={
+            "invalid_choice": _(
+                "Không thể chuyển đến cơ quan %(value)s: hãy chọn một cơ quan trong danh sách."
+            )
+        },
     )
 
     field_order = ["agency", "note"]
+
+    def __init__(self, *args, targets: Iterable[Agency] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for agency in targets:
+            label = LEVEL_GROUPS.get(agency.unit.level, agency.unit.get_level_display())
+            groups.setdefault(str(label), []).append(
+                (agency.code, f"{agency.name} ({agency.code})")
+            )
+        self.fields["agency"].choices = [
+            ("", _("— Bước tiếp theo trong quy trình —")),
+            *groups.items(),
+        ]
 
 
 class SupplementForm(DocumentFieldsMixin, NoteForm):
