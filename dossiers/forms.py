@@ -54,7 +54,9 @@ def new_submission_key() -> str:
     return secrets.token_urlsafe(SUBMISSION_KEY_BYTES)
 
 
-def _document_help(document: RequiredDocument) -> str:
+def _document_help(document: RequiredDocument, requested: bool | None = None) -> str:
+    """Counts, formats and whether the paper is needed: required or not at filing
+    (``requested`` None), asked for by the agency or optional in a supplement."""
     counts = []
     if document.originals:
         counts.append(_("%(n)s bản chính") % {"n": document.originals})
@@ -64,7 +66,12 @@ def _document_help(document: RequiredDocument) -> str:
         counts.append(_("%(n)s bản sao") % {"n": document.photocopies})
     kinds = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
     accepted = ", ".join(kinds.get(m, m) for m in document.accepted_mime_types)
-    parts = [_("Bắt buộc") if document.required else _("Không bắt buộc")]
+    if requested is None:
+        parts = [_("Bắt buộc") if document.required else _("Không bắt buộc")]
+    elif requested:
+        parts = [_("Cơ quan yêu cầu bổ sung giấy tờ này")]
+    else:
+        parts = [_("Không bắt buộc, chỉ nộp khi cần bổ sung thêm")]
     if counts:
         parts.append(", ".join(str(c) for c in counts))
     if accepted:
@@ -341,12 +348,45 @@ class ForwardForm(NoteForm):
         ]
 
 
-class SupplementForm(DocumentFieldsMixin, NoteForm):
-    """Papers added after a supplement request (citizen, or the desk at the counter)."""
+def is_requested(document: RequiredDocument, requested: Iterable[str]) -> bool:
+    """Whether a supplement request names ``document`` (the desk sends names; the API may
+    send codes)."""
+    wanted = {" ".join(str(item).split()).casefold() for item in requested}
+    return document.name.strip().casefold() in wanted or document.code.casefold() in wanted
 
-    def __init__(self, *args, documents: Iterable[RequiredDocument] = (), **kwargs):
+
+class SupplementForm(DocumentFieldsMixin, NoteForm):
+    """Papers added after a supplement request (citizen, or the desk at the counter).
+
+    The papers the request names (``requested``) come first under their own heading; none is
+    required by the browser, since only the ones asked for matter and the service refuses a
+    supplement without any file, with its own message."""
+
+    def __init__(
+        self,
+        *args,
+        documents: Iterable[RequiredDocument] = (),
+        requested: Iterable[str] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        self.add_document_fields(documents, mark_required=False)
+        requested = list(requested)
+        documents = list(documents)
+        asked = [d for d in documents if is_requested(d, requested)]
+        others = [d for d in documents if d not in asked]
+        self.requested_names = [d.name for d in asked]
+        self.add_document_fields(asked + others, mark_required=False)
+        for document in documents:
+            field = self.fields[f"{DOC_PREFIX}{document.code}"]
+            field.help_text = _document_help(document, requested=document in asked)
+        names = {d.code: f"{DOC_PREFIX}{d.code}" for d in documents}
+        groups = []
+        if asked:
+            groups.append((_("Giấy tờ cơ quan yêu cầu bổ sung"), [names[d.code] for d in asked]))
+        if others:
+            heading = _("Giấy tờ khác của hồ sơ (nếu cần)") if asked else ""
+            groups.append((heading, [names[d.code] for d in others]))
+        self.document_groups = groups
 
 
 class WithdrawForm(ReasonForm):

@@ -29,6 +29,7 @@ from dossiers.forms import (
     WithdrawForm,
 )
 from dossiers.models import Dossier, EventAction
+from dossiers.views.common import requested_documents
 from portal.models import Role, StaffMembership
 from procedures.models import RequiredDocument
 
@@ -125,6 +126,7 @@ def make_form(action: str, ctx: ActionContext, data=None, files=None) -> forms.F
         kwargs["document_names"] = [d.name for d in ctx.get_documents()]
     elif ui.form_class is SupplementForm:
         kwargs["documents"] = ctx.get_documents()
+        kwargs["requested"] = requested_documents(ctx.dossier)
     elif ui.form_class is CompleteForm:
         kwargs["can_generate"] = bool(workflow.RESULT_GENERATORS)
     elif ui.form_class is ReturnForm:
