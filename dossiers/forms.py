@@ -324,7 +324,10 @@ class ForwardForm(NoteForm):
     agency = forms.ChoiceField(
         label=_("Cơ quan nhận"),
         required=False,
-        help_text=_("Để trống: chuyển đến bước tiếp theo trong quy trình của thủ tục."),
+        help_text=_(
+            "Giữ “Bước tiếp theo trong quy trình” để chuyển theo quy trình của thủ tục, hoặc chọn "
+            "cơ quan nhận."
+        ),
         error_messages={
             "invalid_choice": _(
                 "Không thể chuyển đến cơ quan %(value)s: hãy chọn một cơ quan trong danh sách."
