@@ -503,6 +503,13 @@ CELERY_BEAT_SCHEDULE["dossiers-stats-refresh"] = {
     "task": "dossiers.statistics.tasks.refresh_stock",
     "schedule": 3600.0,
 }
+# With a worker and Redis, events are counted in batches by a queued task (statistics/fold.py)
+# instead of one by one on the path of each transition or hand-over; beat sweeps what waits.
+STATS_FOLD_EVENTS = env_bool("STATS_FOLD_EVENTS", True)
+CELERY_BEAT_SCHEDULE["dossiers-stats-fold"] = {
+    "task": "dossiers.statistics.tasks.fold_events",
+    "schedule": 60.0,
+}
 
 # Online payment of fees (docs/payments.md): gateway adapter for new payments and the registry
 # (the sandbox gateway only while PAYMENTS_SANDBOX_ENABLED), call timeout, the sandbox's HMAC key

@@ -21,7 +21,9 @@ from postal.models import Direction, Shipment
 
 
 def on_dossier_transitioned(sender, *, dossier_id, action, from_status, to_status, **kwargs):
-    if to_status not in (
+    # Hand-overs, forwards, assignments keep the status: nothing to do, and no query (routing
+    # delivers thousands of hand-overs; each one used to read its dossier here).
+    if from_status == to_status or to_status not in (
         Status.SUBMITTED,
         Status.RECEIVED,
         Status.RESULT_READY,

@@ -28,9 +28,12 @@ exclusive side of an advisory lock whose shared side every increment takes, work
 snapshot, and writes ledger rows for the recent events it counted, so an increment that was
 waiting behind it does not count them twice.
 
-**Cost.** One event: the lock, the ledger row, one query for the event with its dossier's
-dimensions, three upserts (``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``), and for
-steps one query for the previous history row and one upsert. No scan of anything.
+**Cost.** Events are counted in batches (``apply_events``; ``fold`` queues them in Redis when a
+worker runs, so a transition or a hand-over pays one Redis round trip): per batch the lock,
+one ledger statement, one query for the events with their dossiers' dimensions, one for the
+history rows before them, and one upsert (``INSERT … ON CONFLICT DO UPDATE SET n = n +
+excluded.n``) per distinct counter row — three per (day, agency, levels) for flows, one per
+(day, agency, person) for steps. No scan of anything.
 """
 
 from __future__ import annotations
@@ -253,18 +256,16 @@ EVENT_FIELDS = (
 )
 
 
-def _event_row(event_id: int) -> dict | None:
+def _event_rows(event_ids: list[int]) -> list[dict]:
     names = {
         **{f"dossier__{name}": name for name in DOSSIER_FIELDS},
         "dossier__procedure_version__gov_level": "gov_level",
         "dossier__procedure_version__service_level": "service_level",
     }
-    row = DossierEvent.objects.filter(pk=event_id).values(*EVENT_FIELDS, *names).first()
-    if row is None:
-        return None
-    dossier = {short: row.pop(long) for long, short in names.items()}
-    row["dossier"] = dossier
-    return row
+    rows = list(DossierEvent.objects.filter(pk__in=event_ids).values(*EVENT_FIELDS, *names))
+    for row in rows:
+        row["dossier"] = {short: row.pop(long) for long, short in names.items()}
+    return rows
 
 
 def dims_of(dossier: dict) -> Dims:
@@ -276,29 +277,63 @@ def dims_of(dossier: dict) -> Dims:
     )
 
 
-def apply_event(event_id: int) -> bool:
-    """Count one history row (flows and the step it finishes); False when already counted."""
+def claim_events(event_ids: list[int]) -> list[int]:
+    """Record in the ledger the events of ``event_ids`` not counted yet (one statement);
+    returns those, the ones this transaction must count."""
+    if not event_ids:
+        return []
+    quote = connection.ops.quote_name
+    ledger = quote(StatsLedger._meta.db_table)
+    events = quote(DossierEvent._meta.db_table)
+    marks = ", ".join(["%s"] * len(event_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ledger} (kind, ref, at) "  # noqa: S608
+            f"SELECT 'e', id, at FROM {events} WHERE id IN ({marks}) "
+            "ON CONFLICT (kind, ref) DO NOTHING RETURNING ref",
+            list(event_ids),
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def apply_events(event_ids: list[int]) -> int:
+    """Count a batch of history rows (flows and the steps they finish) in one transaction:
+    one lock, one ledger statement, one read of the events, one of the rows before them, and
+    one upsert per distinct counter row. Events already counted are skipped (exactly once);
+    returns how many were counted now."""
     from dossiers.statistics import steps
 
     with transaction.atomic():
         shared_lock()
-        row = _event_row(event_id)
-        if row is None or not claim("e", event_id, row["at"]):
-            return False
-        dossier = row["dossier"]
+        claimed = claim_events(sorted(set(event_ids)))
+        if not claimed:
+            return 0
+        rows = _event_rows(claimed)
+        flows: dict[tuple[datetime.date, Dims], dict[str, int]] = {}
+        for row in rows:
+            dossier = row["dossier"]
 
-        def has_electronic_result() -> bool:
-            return Attachment.objects.filter(
-                dossier_id=row["dossier_id"], kind=AttachmentKind.RESULT
-            ).exists()
+            def has_electronic_result(dossier_id: int = row["dossier_id"]) -> bool:
+                return Attachment.objects.filter(
+                    dossier_id=dossier_id, kind=AttachmentKind.RESULT
+                ).exists()
 
-        dims = dims_of(dossier)
-        for at, amounts in transition_flows(
-            row["from_status"], row["to_status"], dossier, has_electronic_result
-        ):
-            add_flows(local_day(at), dims, amounts)
-        steps.count_event(row)
-    return True
+            dims = dims_of(dossier)
+            for at, amounts in transition_flows(
+                row["from_status"], row["to_status"], dossier, has_electronic_result
+            ):
+                total = flows.setdefault((local_day(at), dims), {})
+                for name, value in amounts.items():
+                    total[name] = total.get(name, 0) + value
+        for (day, dims), amounts in flows.items():
+            add_flows(day, dims, amounts)
+        steps.count_events(rows)
+    return len(rows)
+
+
+def apply_event(event_id: int) -> bool:
+    """Count one history row (flows and the step it finishes); False when already counted."""
+    return apply_events([event_id]) == 1
 
 
 def apply_rating(rating_id: int) -> bool:
@@ -332,7 +367,15 @@ def apply_rating(rating_id: int) -> bool:
 
 
 def on_dossier_transitioned(sender, *, event_id: int, **kwargs) -> None:
-    """Receiver of ``dossier_transitioned`` (already after commit, in its own savepoint)."""
+    """Receiver of ``dossier_transitioned`` (already after commit, in its own savepoint).
+
+    With a worker and Redis the event is only queued (one Redis round trip): a task counts the
+    queued events in batches (``fold``), off the path of the transition or hand-over that made
+    them. Without them (embedded mode, tests) or when Redis fails, it is counted at once."""
+    from dossiers.statistics import fold
+
+    if fold.batched() and fold.defer(event_id):
+        return
     apply_event(event_id)
 
 

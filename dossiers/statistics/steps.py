@@ -9,7 +9,7 @@ row comes after the deadline recorded by the row just before it. It is attribute
 holding agency and to the assigned person (else the person who finished it), on the local date
 it finished.
 
-Counted incrementally with the flows (``aggregation.apply_event``) and rebuilt here: one SQL
+Counted incrementally with the flows (``aggregation.apply_events``) and rebuilt here: one SQL
 statement with ``LAG`` over the history on PostgreSQL (``INSERT … SELECT``), the same rule in
 Python elsewhere (``rows_python``; a test checks both agree).
 """
@@ -62,29 +62,70 @@ def finished_step(previous: dict | None, event: dict) -> FinishedStep | None:
     )
 
 
-def add_step(step: FinishedStep) -> None:
-    increment(
-        StepDailyStats,
-        {"day": step.day, "agency_id": step.agency_id, "person_key": step.person_id or 0},
-        {"steps": 1, "late": int(step.late), "late_us": step.late_us},
-        extra={"person_id": step.person_id},
-    )
+PREVIOUS_SQL = """
+SELECT e.id, p.to_agency_id, p.assignee_id, p.step_due_at
+FROM {events} e
+CROSS JOIN LATERAL (
+    SELECT q.to_agency_id, q.assignee_id, q.step_due_at FROM {events} q
+    WHERE q.dossier_id = e.dossier_id AND (q.at < e.at OR (q.at = e.at AND q.id < e.id))
+    ORDER BY q.at DESC, q.id DESC
+    LIMIT 1
+) p
+WHERE e.id = ANY(%s)
+"""
 
 
-def count_event(event: dict) -> None:
-    """Incremental path: one query for the previous history row, one upsert."""
-    if event["from_status"] is None:  # the first row of a dossier finishes nothing
-        return
-    previous = (
-        DossierEvent.objects.filter(dossier_id=event["dossier_id"])
-        .filter(Q(at__lt=event["at"]) | Q(at=event["at"], id__lt=event["id"]))
-        .order_by("-at", "-id")
-        .values("to_agency_id", "assignee_id", "step_due_at")
-        .first()
-    )
-    step = finished_step(previous, event)
-    if step is not None:
-        add_step(step)
+def previous_rows(events: list[dict]) -> dict[int, dict]:
+    """For each event, the history row of its dossier just before it (absent: none)."""
+    ids = {event["id"] for event in events if event["from_status"] is not None}
+    if not ids:
+        return {}
+    if connection.vendor == "postgresql":
+        sql = PREVIOUS_SQL.format(events=connection.ops.quote_name(DossierEvent._meta.db_table))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [sorted(ids)])
+            return {
+                pk: {"to_agency_id": agency, "assignee_id": assignee, "step_due_at": due}
+                for pk, agency, assignee, due in cursor.fetchall()
+            }
+    found = {}
+    for event in events:
+        if event["id"] not in ids:
+            continue
+        previous = (
+            DossierEvent.objects.filter(dossier_id=event["dossier_id"])
+            .filter(Q(at__lt=event["at"]) | Q(at=event["at"], id__lt=event["id"]))
+            .order_by("-at", "-id")
+            .values("to_agency_id", "assignee_id", "step_due_at")
+            .first()
+        )
+        if previous is not None:
+            found[event["id"]] = previous
+    return found
+
+
+def count_events(events: list[dict]) -> None:
+    """Incremental path: one query for the rows before ``events``, one upsert per distinct
+    (day, agency, person). The first row of a dossier finishes nothing."""
+    previous = previous_rows(events)
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for event in events:
+        if event["from_status"] is None:
+            continue
+        step = finished_step(previous.get(event["id"]), event)
+        if step is None:
+            continue
+        total = totals[(step.day, step.agency_id, step.person_id)]
+        total[0] += 1
+        total[1] += int(step.late)
+        total[2] += step.late_us
+    for (day, agency_id, person_id), (count, late, late_us) in totals.items():
+        increment(
+            StepDailyStats,
+            {"day": day, "agency_id": agency_id, "person_key": person_id or 0},
+            {"steps": count, "late": late, "late_us": late_us},
+            extra={"person_id": person_id},
+        )
 
 
 # --- rebuild --------------------------------------------------------------------------------

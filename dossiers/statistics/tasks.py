@@ -1,10 +1,12 @@
-"""Periodic work of the statistics (beat: ``dossiers-stats-refresh``, hourly)."""
+"""Periodic and queued work of the statistics (beat: ``dossiers-stats-refresh``, hourly;
+``dossiers-stats-fold``, every minute, beside the folds the listener schedules)."""
 
 from __future__ import annotations
 
 import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -29,3 +31,11 @@ def refresh_stock() -> dict:
     stats_cache.bump_generation()
     result["at"] = timezone.now().isoformat()
     return result
+
+
+@shared_task(name="dossiers.statistics.tasks.fold_events", acks_late=True)
+def fold_events() -> int:
+    """Count the history rows queued by the statistics listener (``fold``), in batches."""
+    from dossiers.statistics import fold
+
+    return fold.fold() if settings.REDIS_URL else 0

@@ -107,6 +107,16 @@ def test_listener_is_idempotent(catalog, commit):
     assert Shipment.objects.filter(dossier=dossier).count() == 1
 
 
+def test_listener_ignores_events_that_keep_the_status(django_assert_num_queries):
+    """Hand-overs, forwards and assignments keep the status: no query, nothing made (routing
+    delivers thousands of hand-overs)."""
+    with django_assert_num_queries(0):
+        listeners.on_dossier_transitioned(
+            None, dossier_id=0, action="handover", from_status=2, to_status=2
+        )
+    assert not Shipment.objects.exists()
+
+
 def test_carrier_outage_is_retried_with_backoff_then_succeeds(catalog, commit, flaky):
     flaky.failures = 2
     dossier = file_postal(catalog, commit)
