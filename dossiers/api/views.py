@@ -11,7 +11,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from dossiers.api.serializers import (
@@ -28,7 +28,7 @@ from dossiers.errors import DossierError, NotFound
 from dossiers.filing import default_channel_for, file_dossier
 from dossiers.filters import DossierFilter
 from dossiers.models import Attachment, Dossier, DossierEvent, FilingChannel
-from dossiers.tracking import track
+from dossiers.tracking import over_limit, track
 from dossiers.workflow import find_visible, transition
 
 CODE_REGEX = r"[A-Za-z0-9.\-_]+"
@@ -148,7 +148,9 @@ class DossierViewSet(
             actor=user,
             submission_key=key,
         )
-        dossier = _detail_queryset(user).get(pk=dossier.pk)
+        if not getattr(dossier, "filed_now", False):
+            # A repeated submission key: the dossier filed the first time, read back in full.
+            dossier = _detail_queryset(user).get(pk=dossier.pk)
         serializer = DossierDetailSerializer(dossier, context=self.get_serializer_context())
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
@@ -208,13 +210,25 @@ class DossierAttachmentView(DomainErrorsMixin, APIView):
         return response
 
 
+class TrackThrottle(BaseThrottle):
+    """The per-address lookup budget shared with the page (``tracking.over_limit``: one Redis
+    INCR per request, not DRF's list of timestamps). REMOTE_ADDR only: X-Forwarded-For comes
+    from the client unless a trusted proxy rewrites REMOTE_ADDR."""
+
+    def allow_request(self, request, view) -> bool:
+        limited, self.retry_after = over_limit(request.META.get("REMOTE_ADDR", ""))
+        return not limited
+
+    def wait(self) -> float | None:
+        return getattr(self, "retry_after", None)
+
+
 class TrackView(DomainErrorsMixin, APIView):
     """``GET /api/v1/track/?code=&phone=``: public status of one dossier."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "track"
+    throttle_classes = [TrackThrottle]
 
     @extend_schema(
         parameters=[

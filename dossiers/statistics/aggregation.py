@@ -331,8 +331,19 @@ def apply_rating(rating_id: int) -> bool:
 # --- listeners ------------------------------------------------------------------------------
 
 
-def on_dossier_transitioned(sender, *, event_id: int, **kwargs) -> None:
-    """Receiver of ``dossier_transitioned`` (already after commit, in its own savepoint)."""
+def counts_nothing(from_status: int | None, to_status: int) -> bool:
+    """The first history row of an online filing (→ submitted) adds no flow
+    (``transition_flows``) and finishes no step (``steps.count_event``)."""
+    return from_status is None and to_status == Status.SUBMITTED
+
+
+def on_dossier_transitioned(
+    sender, *, event_id: int, from_status=None, to_status=None, **kwargs
+) -> None:
+    """Receiver of ``dossier_transitioned`` (already after commit, in its own savepoint).
+    Online filings skip the lock, the query and the ledger row: there is nothing to count."""
+    if to_status is not None and counts_nothing(from_status, to_status):
+        return
     apply_event(event_id)
 
 

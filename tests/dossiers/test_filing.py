@@ -52,9 +52,12 @@ class TestOnlineFiling:
         assert (event.action, event.from_status, event.to_status) == ("submit", None, 1)
         assert event.attachment_ids == [dossier.attachments.get().pk]
 
-    def test_filing_counts_on_the_procedure(self, catalog):
-        file_online(catalog)
-        file_online(catalog)
+    def test_filing_counts_on_the_procedure(self, catalog, django_capture_on_commit_callbacks):
+        # Counted after commit (the procedure's row is not locked for the whole filing).
+        with django_capture_on_commit_callbacks(execute=True):
+            file_online(catalog)
+        with django_capture_on_commit_callbacks(execute=True):
+            file_online(catalog)
         assert Procedure.objects.get(pk=catalog.procedure.pk).filing_count == 2
 
     def test_profile_prefills_missing_applicant_data(self, catalog):
@@ -193,7 +196,8 @@ class TestBadInput:
         def boom(*args, **kwargs):
             raise RuntimeError("database went away")
 
-        monkeypatch.setattr(filing, "_count_filing", boom)
+        # The last step inside the filing's transaction (files are already in storage).
+        monkeypatch.setattr(filing, "record_event", boom)
         with pytest.raises(RuntimeError):
             file_online(catalog)
         assert not Dossier.objects.exists()
@@ -301,3 +305,15 @@ class TestReceivingAgencies:
             file_online(catalog, receiving_agency=neighbour.code)
         dossier = file_online(catalog, receiving_agency=catalog.agency.code)
         assert dossier.receiving_agency == catalog.agency
+
+
+def test_an_online_filing_costs_the_statistics_nothing(catalog, django_capture_on_commit_callbacks):
+    """Submitted (not yet received) counts nowhere: no lock, no query, no ledger row."""
+    from dossiers.models_stats import StatsLedger
+
+    with django_capture_on_commit_callbacks(execute=True):
+        file_online(catalog)
+    assert not StatsLedger.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        file_walk_in(catalog)  # received at once: counted
+    assert StatsLedger.objects.count() == 1
