@@ -6,12 +6,13 @@ names, no notes. A wrong phone number is indistinguishable from an unknown code.
 **Cost.** The public facts of a dossier are cached (``TRACK_CACHE_SECONDS``, default 300 s)
 under its code, with a keyed hash of the phone number instead of the number; every recorded
 event forgets the entry when its transaction commits (``events.announce``), so a lookup after a
-change never sees the old status. A cached lookup is two Redis round trips (the limiter, the
-facts) and no query; a miss is two indexed queries. Labels are translated when read, so one
-entry serves every language.
+change never sees the old status. A cached lookup is one Redis round trip and no query; a miss
+adds one indexed query (the dossier and its public steps) and the write of the entry. Labels are
+translated when read, so one entry serves every language.
 
 **Rate limit.** ``over_limit`` counts lookups per client address in a fixed window with one
-Redis ``INCR`` + ``EXPIRE`` (one pipelined round trip; the cache's ``add``/``incr`` elsewhere).
+Redis ``INCR`` + ``EXPIRE``, pipelined with the read of the cached facts (one round trip for a
+cached lookup; the cache's ``add``/``incr`` on other cache backends).
 The page and the API share the budget: ``TRACK_PAGE_RATE`` if set, else the API's ``track``
 throttle rate (``THROTTLE_TRACK``, default 30/min). A cache outage lets lookups through.
 """
@@ -26,7 +27,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.db import connection
 
 from dossiers.errors import NotFound
 from dossiers.models import Dossier, DossierEvent, EventAction, Status
@@ -72,15 +74,16 @@ def lookup_rate() -> tuple[int, int]:
 
 def _redis_client():
     """The raw client behind a django-redis cache, or None for other cache backends."""
-    if not type(cache).__module__.startswith("django_redis"):
+    if not type(caches["default"]).__module__.startswith("django_redis"):
         return None
     from django_redis import get_redis_connection
 
     return get_redis_connection("default")
 
 
-def _count(key: str, ttl: int) -> int | None:
-    """Add one to ``key`` (created with ``ttl``); None when the cache is unreachable."""
+def _count(key: str, ttl: int, read: str | None = None) -> tuple[int | None, object]:
+    """Add one to ``key`` (created with ``ttl``) and read the cache entry ``read`` in the same
+    round trip: (the count or None when the cache is unreachable, the entry or None)."""
     try:
         client = _redis_client()
         if client is not None:
@@ -88,27 +91,43 @@ def _count(key: str, ttl: int) -> int | None:
             pipe = client.pipeline(transaction=False)
             pipe.incr(full)
             pipe.expire(full, ttl)
-            return int(pipe.execute()[0])
+            if read is not None:
+                pipe.get(cache.make_key(read))
+            answers = pipe.execute()
+            entry = answers[2] if read is not None else None
+            decoded = caches["default"].client.decode(entry) if entry is not None else None
+            return int(answers[0]), decoded
         cache.add(key, 0, timeout=ttl)
         try:
-            return cache.incr(key)
+            count = cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, timeout=ttl)
-            return 1
+            count = 1
+        return count, (cache.get(read) if read is not None else None)
     except Exception as exc:  # a cache outage must not lock the public out
         logger.warning("tracking rate limiter unavailable: %r", exc)
-        return None
+        return None, None
 
 
-def over_limit(client: str) -> tuple[bool, int]:
-    """Count one lookup for ``client`` (its address); (True when over the rate, seconds until
-    the window ends)."""
+def count_lookup(client: str, code: str | None = None) -> tuple[bool, int, dict | None]:
+    """Count one lookup for ``client`` (its address): (True when over the rate, seconds until
+    the window ends, the cached facts of ``code`` read in the same round trip or None)."""
     limit, seconds = lookup_rate()
     now = time.time()
     window = int(now // seconds)
-    count = _count(f"track-limit:{client or 'unknown'}:{window}", seconds + 1)
+    count, entry = _count(
+        f"track-limit:{client or 'unknown'}:{window}",
+        seconds + 1,
+        read=_cache_key(code.strip()) if code else None,
+    )
     retry_after = seconds - int(now) % seconds
-    return (count is not None and count > limit), retry_after
+    return (count is not None and count > limit), retry_after, entry
+
+
+def over_limit(client: str) -> tuple[bool, int]:
+    """``count_lookup`` without the cache read: (over the rate, seconds until the window ends)."""
+    limited, retry_after, _entry = count_lookup(client)
+    return limited, retry_after
 
 
 # --- lookup ---------------------------------------------------------------------------------
@@ -136,41 +155,47 @@ def forget(code: str) -> None:
         logger.warning("could not forget tracking entry of %s: %r", code, exc)
 
 
+TRACK_SQL = """
+SELECT d.code, d.status, d.applicant_phone, d.received_at, d.due_at, d.returned_at,
+       p.code, v.name, e.at, e.action, e.to_status, a.name
+FROM {dossier} d
+JOIN {procedure} p ON p.id = d.procedure_id
+JOIN {version} v ON v.id = d.procedure_version_id
+LEFT JOIN {event} e ON e.dossier_id = d.id AND e.is_public
+LEFT JOIN {agency} a ON a.id = e.to_agency_id
+WHERE d.code = %s
+ORDER BY e.at, e.id
+"""
+
+
 def _load(code: str) -> dict | None:
-    """The cacheable facts of ``code`` from the database (labels left out)."""
-    dossier = (
-        Dossier.objects.select_related("procedure", "procedure_version")
-        .only(
-            "code",
-            "status",
-            "applicant_phone",
-            "received_at",
-            "due_at",
-            "returned_at",
-            "procedure__code",
-            "procedure_version__name",
-        )
-        .filter(code=code)
-        .first()
+    """The cacheable facts of ``code`` from the database in one query (labels left out)."""
+    from portal.models import Agency
+    from procedures.models import Procedure, ProcedureVersion
+
+    sql = TRACK_SQL.format(
+        dossier=Dossier._meta.db_table,
+        procedure=Procedure._meta.db_table,
+        version=ProcedureVersion._meta.db_table,
+        event=DossierEvent._meta.db_table,
+        agency=Agency._meta.db_table,
     )
-    if dossier is None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [code])
+        rows = cursor.fetchall()
+    if not rows:
         return None
-    events = (
-        DossierEvent.objects.public()
-        .filter(dossier_id=dossier.pk)
-        .order_by("at", "id")
-        .values_list("at", "action", "to_status", "to_agency__name")
-    )
+    first = rows[0]
     return {
-        "code": dossier.code,
-        "phone": _phone_digest(normalize_phone(dossier.applicant_phone)),
-        "status": dossier.status,
-        "procedure": dossier.procedure.code,
-        "procedure_name": dossier.procedure_version.name,
-        "received_at": dossier.received_at,
-        "due_at": dossier.due_at,
-        "returned_at": dossier.returned_at,
-        "steps": list(events),
+        "code": first[0],
+        "phone": _phone_digest(normalize_phone(first[2])),
+        "status": first[1],
+        "procedure": first[6],
+        "procedure_name": first[7],
+        "received_at": first[3],
+        "due_at": first[4],
+        "returned_at": first[5],
+        "steps": [row[8:12] for row in rows if row[8] is not None],
     }
 
 
@@ -181,17 +206,20 @@ def _action_label(action: str) -> str:
         return action
 
 
-def track(code: str, phone: str) -> dict:
-    """The public view of one dossier, or NotFound (unknown code or wrong phone alike)."""
+def track(code: str, phone: str, *, cached: dict | None = None) -> dict:
+    """The public view of one dossier, or NotFound (unknown code or wrong phone alike).
+    ``cached``: the facts ``count_lookup`` already read for this code, if any."""
     code = (code or "").strip()
     wanted = normalize_phone(phone)
     if not code or not wanted or "\x00" in code or "\x00" in wanted:
         raise NotFound()
     key = _cache_key(code)
-    try:
-        facts = cache.get(key)
-    except Exception:
-        facts = None
+    facts = cached if cached is not None and cached.get("code") == code else None
+    if facts is None:
+        try:
+            facts = cache.get(key)
+        except Exception:
+            facts = None
     if facts is None:
         facts = _load(code)
         if facts is not None:

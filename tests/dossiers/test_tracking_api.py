@@ -94,3 +94,14 @@ def test_forwarded_for_does_not_escape_the_limit(api_client, catalog, settings, 
         for n in range(4)
     ]
     assert statuses == [404, 404, 429, 429]
+
+
+def test_the_payload_is_what_the_documented_serializer_gives(catalog):
+    from dossiers.api.serializers import TrackSerializer
+    from dossiers.api.views import track_payload
+    from dossiers.tracking import track
+
+    dossier = file_online(catalog, applicant_phone="0912345678")
+    transition(dossier.code, "receive", catalog.desk)
+    result = track(dossier.code, "0912345678")
+    assert track_payload(result) == TrackSerializer(result).data
