@@ -8,6 +8,13 @@ for a department —, otherwise its nearest parent that is a desk). Boundary-fre
 (Nghị định 118/2025): when the version says so (``boundary_free_intake``, if the catalog has the
 field) or the setting ``DOSSIER_BOUNDARY_FREE_INTAKE`` is on, any active receiving desk in the
 same province is accepted as well.
+
+Cost (issue 4, 32 concurrent filers): the content checks and the storage writes happen before
+the transaction opens (``attachments.stage_all``; a failed transaction deletes the files); the
+transaction is the code counter's increment, the dossier, its attachments in one INSERT, the
+history row and the procedure's filing count, then the commit — so the daily counter's row lock
+(which keeps codes gapless and unique) is held for a few statements. The 201 answer is built
+from the objects just written, without reading them back.
 """
 
 from __future__ import annotations
@@ -270,8 +277,6 @@ def file_dossier(
             if existing is not None:
                 return existing
         raise
-    procedure_id = version.procedure_id
-    transaction.on_commit(lambda: _count_filing(procedure_id), robust=True)
     return dossier
 
 
@@ -290,7 +295,9 @@ def _create(
 ) -> Dossier:
     """The rows of one filing (in the caller's transaction): the code from the locked daily
     counter, the dossier, its attachments in one INSERT, the history row. The returned dossier
-    carries its relations and attachments, so the caller can render it without a query."""
+    carries its relations and attachments, so the caller can render it without a query.
+    The counter's row lock is the only one taken early; everything slow (content checks,
+    storage writes) happened before the transaction opened."""
     dossier = Dossier(
         code=allocate_code(receiving, now),
         procedure=version.procedure,
@@ -322,6 +329,7 @@ def _create(
         payload={"channel": channel},
         attachment_ids=[a.pk for a in attachments],
     )
+    _count_filing(version.procedure_id)  # last: the procedure's row is locked until commit only
     # What prefetch_related("attachments") would leave (further filters still query).
     prefetched = dossier.attachments.all()
     prefetched._result_cache = attachments
@@ -333,7 +341,7 @@ def _create(
 
 def _count_filing(procedure_id: int) -> None:
     """Bump ``Procedure.filing_count`` (the catalog's "most used" figure) when it exists.
-    After commit, in autocommit: the procedure's row is locked for this one UPDATE only, not
-    for the filing's whole transaction (every filing of a popular procedure touches it)."""
+    The last statement of the filing's transaction: every filing of a popular procedure
+    touches this row, so its lock is held from here to the commit only (no extra commit)."""
     if any(f.name == "filing_count" for f in Procedure._meta.concrete_fields):
         Procedure.objects.filter(pk=procedure_id).update(filing_count=F("filing_count") + 1)

@@ -52,12 +52,9 @@ class TestOnlineFiling:
         assert (event.action, event.from_status, event.to_status) == ("submit", None, 1)
         assert event.attachment_ids == [dossier.attachments.get().pk]
 
-    def test_filing_counts_on_the_procedure(self, catalog, django_capture_on_commit_callbacks):
-        # Counted after commit (the procedure's row is not locked for the whole filing).
-        with django_capture_on_commit_callbacks(execute=True):
-            file_online(catalog)
-        with django_capture_on_commit_callbacks(execute=True):
-            file_online(catalog)
+    def test_filing_counts_on_the_procedure(self, catalog):
+        file_online(catalog)
+        file_online(catalog)
         assert Procedure.objects.get(pk=catalog.procedure.pk).filing_count == 2
 
     def test_profile_prefills_missing_applicant_data(self, catalog):
@@ -196,8 +193,7 @@ class TestBadInput:
         def boom(*args, **kwargs):
             raise RuntimeError("database went away")
 
-        # The last step inside the filing's transaction (files are already in storage).
-        monkeypatch.setattr(filing, "record_event", boom)
+        monkeypatch.setattr(filing, "_count_filing", boom)
         with pytest.raises(RuntimeError):
             file_online(catalog)
         assert not Dossier.objects.exists()
