@@ -248,6 +248,49 @@ class AttachmentWriter:
         return attachment, True
 
 
+@dataclass
+class StagedFile:
+    """A checked upload already written to storage, waiting for its row."""
+
+    checked: CheckedFile
+    storage_name: str
+
+
+def stage_all(writer: AttachmentWriter, checked: list[CheckedFile]) -> list[StagedFile]:
+    """Write the files of a new dossier *before* its transaction opens (one copy per paper and
+    content), so no row lock is held during storage I/O. ``writer`` deletes them again if the
+    transaction that follows fails."""
+    unique: dict[tuple[str, str], CheckedFile] = {}
+    for item in checked:
+        unique.setdefault((item.document_code, item.sha256), item)
+    return [StagedFile(item, writer.write(item)) for item in unique.values()]
+
+
+def create_rows(
+    dossier: Dossier, staged: list[StagedFile], *, kind: str, user=None
+) -> list[Attachment]:
+    """The attachment rows of a dossier created in this transaction, in one INSERT (a new
+    dossier has no earlier copy to reuse)."""
+    uploaded_by = user if getattr(user, "is_authenticated", False) else None
+    rows = [
+        Attachment(
+            dossier=dossier,
+            kind=kind,
+            document_id=item.checked.document_id,
+            document_code=item.checked.document_code,
+            document_name=item.checked.document_name,
+            original_name=item.checked.original_name,
+            storage_name=item.storage_name,
+            content_type=item.checked.content_type,
+            size=item.checked.size,
+            sha256=item.checked.sha256,
+            uploaded_by=uploaded_by,
+        )
+        for item in staged
+    ]
+    return Attachment.objects.bulk_create(rows) if rows else []
+
+
 def files_by_field(files: Mapping | None) -> dict[str, list]:
     """Normalise ``{code: file | [files]}`` or a Django ``MultiValueDict`` of ``doc_<code>``
     fields to ``{code: [files]}``."""

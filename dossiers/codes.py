@@ -55,7 +55,7 @@ def next_sequence(agency: Agency, day: datetime.date) -> int:
     return counter.last_value
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a filing: no savepoint round trips
 def allocate_code(agency: Agency, at: datetime.datetime | None = None) -> str:
     """A new dossier code for ``agency`` on the local date of ``at`` (default: now)."""
     day = timezone.localdate(at or timezone.now())

@@ -52,7 +52,15 @@ def announce(event: DossierEvent) -> None:
         "to_status": event.to_status,
         "event_id": event.pk,
     }
-    transaction.on_commit(lambda: _deliver_signal(**kwargs))
+    code = event.dossier.code
+    transaction.on_commit(lambda: _after_commit(code, kwargs))
+
+
+def _after_commit(code: str, kwargs: dict) -> None:
+    from dossiers.tracking import forget
+
+    forget(code)  # public tracking caches the facts this event changed
+    _deliver_signal(**kwargs)
 
 
 def record_event(

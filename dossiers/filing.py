@@ -8,6 +8,13 @@ for a department —, otherwise its nearest parent that is a desk). Boundary-fre
 (Nghị định 118/2025): when the version says so (``boundary_free_intake``, if the catalog has the
 field) or the setting ``DOSSIER_BOUNDARY_FREE_INTAKE`` is on, any active receiving desk in the
 same province is accepted as well.
+
+Cost (issue 4, 32 concurrent filers): the content checks and the storage writes happen before
+the transaction opens (``attachments.stage_all``; a failed transaction deletes the files); the
+transaction is the code counter's increment, the dossier, its attachments in one INSERT, the
+history row and the procedure's filing count, then the commit — so the daily counter's row lock
+(which keeps codes gapless and unique) is held for a few statements. The 201 answer is built
+from the objects just written, without reading them back.
 """
 
 from __future__ import annotations
@@ -22,7 +29,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers import deadlines
-from dossiers.attachments import AttachmentWriter, check_documents, check_total, store_all
+from dossiers.attachments import (
+    AttachmentWriter,
+    check_documents,
+    check_total,
+    create_rows,
+    stage_all,
+)
 from dossiers.codes import allocate_code
 from dossiers.errors import NotAllowed, ValidationError
 from dossiers.events import record_event
@@ -229,50 +242,34 @@ def file_dossier(
     catalog_channel = deadlines.channel_for(version, channel)
     now = timezone.now()
     try:
-        with AttachmentWriter() as writer, transaction.atomic():
-            dossier = Dossier(
-                code=allocate_code(receiving, now),
-                procedure_id=version.procedure_id,
-                procedure_version=version,
-                channel=channel,
-                applicant=applicant_user if getattr(applicant_user, "pk", None) else None,
-                applicant_name=name,
-                applicant_phone=phone,
-                applicant_id_number=id_number,
-                applicant_address=address,
-                applicant_email=email,
-                summary=summary,
-                receiving_agency=receiving,
-                current_agency=receiving,
-                returning_agency=receiving,
-                status=Status.RECEIVED if walk_in else Status.SUBMITTED,
-                submitted_at=now,
-                result_delivery=delivery,
-                pickup_by_post=pickup,
-                delivery_address=delivery_address,
-                fee_vnd=catalog_channel.fee_vnd if catalog_channel else 0,
-                submission_key=key,
-                created_by=actor,
-            )
-            if walk_in:
-                deadlines.start_clock(dossier, now)
-            else:
-                dossier.intake_due_at = deadlines.intake_deadline(now)
-            dossier.save()
-            attachments = store_all(
-                writer, dossier, checked, kind=AttachmentKind.FILING, user=actor
-            )
-            record_event(
-                dossier,
-                action=EventAction.RECEIVE if walk_in else EventAction.SUBMIT,
-                actor=actor,
-                at=now,
-                from_status=None,
-                from_agency_id=None,
-                payload={"channel": channel},
-                attachment_ids=[a.pk for a in attachments],
-            )
-            _count_filing(version.procedure_id)
+        with AttachmentWriter() as writer:
+            # Storage I/O first, outside the transaction: the daily code counter's row lock is
+            # then held only for the few INSERTs below and the commit.
+            staged = stage_all(writer, checked)
+            with transaction.atomic():
+                dossier = _create(
+                    version=version,
+                    channel=channel,
+                    walk_in=walk_in,
+                    now=now,
+                    receiving=receiving,
+                    applicant_user=applicant_user,
+                    actor=actor,
+                    key=key,
+                    fields={
+                        "applicant_name": name,
+                        "applicant_phone": phone,
+                        "applicant_id_number": id_number,
+                        "applicant_address": address,
+                        "applicant_email": email,
+                        "summary": summary,
+                        "result_delivery": delivery,
+                        "pickup_by_post": pickup,
+                        "delivery_address": delivery_address,
+                        "fee_vnd": catalog_channel.fee_vnd if catalog_channel else 0,
+                    },
+                    staged=staged,
+                )
     except IntegrityError:
         # The same submission key committed first (a double click racing itself).
         if key:
@@ -283,7 +280,68 @@ def file_dossier(
     return dossier
 
 
+def _create(
+    *,
+    version: ProcedureVersion,
+    channel: str,
+    walk_in: bool,
+    now,
+    receiving: Agency,
+    applicant_user,
+    actor,
+    key: str | None,
+    fields: dict,
+    staged: list,
+) -> Dossier:
+    """The rows of one filing (in the caller's transaction): the code from the locked daily
+    counter, the dossier, its attachments in one INSERT, the history row. The returned dossier
+    carries its relations and attachments, so the caller can render it without a query.
+    The counter's row lock is the only one taken early; everything slow (content checks,
+    storage writes) happened before the transaction opened."""
+    dossier = Dossier(
+        code=allocate_code(receiving, now),
+        procedure=version.procedure,
+        procedure_version=version,
+        channel=channel,
+        applicant=applicant_user if getattr(applicant_user, "pk", None) else None,
+        receiving_agency=receiving,
+        current_agency=receiving,
+        returning_agency=receiving,
+        status=Status.RECEIVED if walk_in else Status.SUBMITTED,
+        submitted_at=now,
+        submission_key=key,
+        created_by=actor,
+        **fields,
+    )
+    if walk_in:
+        deadlines.start_clock(dossier, now)
+    else:
+        dossier.intake_due_at = deadlines.intake_deadline(now)
+    dossier.save()
+    attachments = create_rows(dossier, staged, kind=AttachmentKind.FILING, user=actor)
+    record_event(
+        dossier,
+        action=EventAction.RECEIVE if walk_in else EventAction.SUBMIT,
+        actor=actor,
+        at=now,
+        from_status=None,
+        from_agency_id=None,
+        payload={"channel": channel},
+        attachment_ids=[a.pk for a in attachments],
+    )
+    _count_filing(version.procedure_id)  # last: the procedure's row is locked until commit only
+    # What prefetch_related("attachments") would leave (further filters still query).
+    prefetched = dossier.attachments.all()
+    prefetched._result_cache = attachments
+    prefetched._prefetch_done = True
+    dossier._prefetched_objects_cache = {"attachments": prefetched}
+    dossier.filed_now = True
+    return dossier
+
+
 def _count_filing(procedure_id: int) -> None:
-    """Bump ``Procedure.filing_count`` (the catalog's "most used" figure) when it exists."""
+    """Bump ``Procedure.filing_count`` (the catalog's "most used" figure) when it exists.
+    The last statement of the filing's transaction: every filing of a popular procedure
+    touches this row, so its lock is held from here to the commit only (no extra commit)."""
     if any(f.name == "filing_count" for f in Procedure._meta.concrete_fields):
         Procedure.objects.filter(pk=procedure_id).update(filing_count=F("filing_count") + 1)

@@ -269,6 +269,10 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24)
+# Public tracking (dossiers/tracking.py): the page and the API share the per-address budget
+# THROTTLE_TRACK; a dossier's public facts stay cached this long at most (every event forgets
+# them at once; the bound covers changes made outside the history, e.g. in the admin).
+TRACK_CACHE_SECONDS = env_int("TRACK_CACHE_SECONDS", 300)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Một Cửa API",

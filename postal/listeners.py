@@ -31,6 +31,12 @@ def on_dossier_transitioned(sender, *, dossier_id, action, from_status, to_statu
         Status.WITHDRAWN,
     ):
         return
+    if to_status in (Status.SUBMITTED, Status.RECEIVED) and not (
+        Dossier.objects.filter(
+            pk=dossier_id, pickup_by_post=True, channel=FilingChannel.ONLINE
+        ).exists()
+    ):
+        return  # no pickup wanted (most filings): one narrow query, not the full dossier
     dossier = services.find_dossier(dossier_id)
     if to_status in (Status.SUBMITTED, Status.RECEIVED) and services.wants_pickup(dossier):
         services.ensure_shipment(dossier, Direction.PICKUP)

@@ -1,5 +1,7 @@
 -- POST /api/v1/dossiers/ as a citizen (token) with two small PDF attachments per filing.
--- Every request carries a fresh submission_key so each one is a new dossier.
+-- Every request carries a fresh submission_key so each one is a new dossier. With BENCH_CODES_DIR
+-- set, each thread writes the code of every 201 answer to <dir>/codes-<thread>.txt, so the harness
+-- can check that each acknowledged filing is in the database exactly once.
 local token = os.getenv("BENCH_TOKEN")
 local procedure = os.getenv("BENCH_PROCEDURE")
 local doc_a = os.getenv("BENCH_DOC_A")
@@ -7,12 +9,30 @@ local doc_b = os.getenv("BENCH_DOC_B")
 local boundary = "----motcua-bench-boundary"
 local pdf = "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" ..
   "2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-local thread_id = 0
+-- Each thread runs its own copy of this script: `setup` (main copy) numbers the threads and
+-- hands each its number as the global `thread_number`, read by `init`/`request` of that copy.
+local threads = 0
 local counter = 0
+local codes = nil
 
 setup = function(thread)
-  thread_id = thread_id + 1
-  thread:set("thread_id", thread_id)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+
+init = function(args)
+  local dir = os.getenv("BENCH_CODES_DIR")
+  if dir and dir ~= "" then
+    codes = io.open(dir .. "/codes-" .. thread_number .. ".txt", "a")
+  end
+end
+
+response = function(status, headers, body)
+  if codes and status == 201 then
+    local code = string.match(body, '"code"%s*:%s*"([^"]+)"')
+    codes:write((code or "?") .. "\n")
+    codes:flush()
+  end
 end
 
 local function field(name, value)
@@ -27,7 +47,7 @@ end
 
 request = function()
   counter = counter + 1
-  local key = string.format("bench-%d-%d-%d", os.time(), thread_id, counter)
+  local key = string.format("bench-%d-%d-%d", os.time(), thread_number, counter)
   local body = field("procedure", procedure) ..
     field("applicant_name", "Nguyễn Thị Thử Tải") ..
     field("applicant_phone", "0912345678") ..

@@ -7,11 +7,11 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from dossiers.api.serializers import (
@@ -28,7 +28,7 @@ from dossiers.errors import DossierError, NotFound
 from dossiers.filing import default_channel_for, file_dossier
 from dossiers.filters import DossierFilter
 from dossiers.models import Attachment, Dossier, DossierEvent, FilingChannel
-from dossiers.tracking import track
+from dossiers.tracking import count_lookup, track
 from dossiers.workflow import find_visible, transition
 
 CODE_REGEX = r"[A-Za-z0-9.\-_]+"
@@ -148,7 +148,9 @@ class DossierViewSet(
             actor=user,
             submission_key=key,
         )
-        dossier = _detail_queryset(user).get(pk=dossier.pk)
+        if not getattr(dossier, "filed_now", False):
+            # A repeated submission key: the dossier filed the first time, read back in full.
+            dossier = _detail_queryset(user).get(pk=dossier.pk)
         serializer = DossierDetailSerializer(dossier, context=self.get_serializer_context())
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
@@ -208,13 +210,61 @@ class DossierAttachmentView(DomainErrorsMixin, APIView):
         return response
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def _when(value):
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
+def track_payload(result: dict) -> dict:
+    """What ``TrackSerializer`` gives for ``result``, built directly (the hot public lookup;
+    a test keeps the two equal)."""
+    return {
+        "code": result["code"],
+        "status": result["status"],
+        "status_label": result["status_label"],
+        "procedure": result["procedure"],
+        "procedure_name": result["procedure_name"],
+        "received_at": _when(result["received_at"]),
+        "due_at": _when(result["due_at"]),
+        "returned_at": _when(result["returned_at"]),
+        "steps": [
+            {
+                "at": _when(step.at),
+                "step": step.step,
+                "status": step.status,
+                "status_label": step.status_label,
+                "agency": step.agency,
+            }
+            for step in result["steps"]
+        ],
+    }
+
+
+class TrackThrottle(BaseThrottle):
+    """The per-address lookup budget shared with the page (``tracking.over_limit``: one Redis
+    INCR per request, not DRF's list of timestamps). REMOTE_ADDR only: X-Forwarded-For comes
+    from the client unless a trusted proxy rewrites REMOTE_ADDR."""
+
+    def allow_request(self, request, view) -> bool:
+        code = request.query_params.get("code")
+        limited, self.retry_after, request.track_cached = count_lookup(
+            request.META.get("REMOTE_ADDR", ""),
+            code if code and len(code) <= 64 and "\x00" not in code else None,
+        )
+        return not limited
+
+    def wait(self) -> float | None:
+        return getattr(self, "retry_after", None)
+
+
 class TrackView(DomainErrorsMixin, APIView):
     """``GET /api/v1/track/?code=&phone=``: public status of one dossier."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "track"
+    throttle_classes = [TrackThrottle]
 
     @extend_schema(
         parameters=[
@@ -226,5 +276,9 @@ class TrackView(DomainErrorsMixin, APIView):
     def get(self, request):
         query = TrackQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        result = track(query.validated_data["code"], query.validated_data["phone"])
-        return Response(TrackSerializer(result).data)
+        result = track(
+            query.validated_data["code"],
+            query.validated_data["phone"],
+            cached=getattr(request, "track_cached", None),
+        )
+        return Response(track_payload(result))

@@ -366,14 +366,25 @@ def apply_rating(rating_id: int) -> bool:
 # --- listeners ------------------------------------------------------------------------------
 
 
-def on_dossier_transitioned(sender, *, event_id: int, **kwargs) -> None:
+def counts_nothing(from_status: int | None, to_status: int) -> bool:
+    """The first history row of an online filing (→ submitted) adds no flow
+    (``transition_flows``) and finishes no step (``steps.count_event``)."""
+    return from_status is None and to_status == Status.SUBMITTED
+
+
+def on_dossier_transitioned(
+    sender, *, event_id: int, from_status=None, to_status=None, **kwargs
+) -> None:
     """Receiver of ``dossier_transitioned`` (already after commit, in its own savepoint).
 
-    With a worker and Redis the event is only queued (one Redis round trip): a task counts the
-    queued events in batches (``fold``), off the path of the transition or hand-over that made
-    them. Without them (embedded mode, tests) or when Redis fails, it is counted at once."""
+    Online filings are skipped: there is nothing to count. With a worker and Redis the event is
+    only queued (one Redis round trip): a task counts the queued events in batches (``fold``),
+    off the path of the transition or hand-over that made them. Without them (embedded mode,
+    tests) or when Redis fails, it is counted at once."""
     from dossiers.statistics import fold
 
+    if to_status is not None and counts_nothing(from_status, to_status):
+        return
     if fold.batched() and fold.defer(event_id):
         return
     apply_event(event_id)

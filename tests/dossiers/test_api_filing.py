@@ -119,3 +119,26 @@ class TestBadInput:
         response = post(api_client, other.desk, catalog)
         assert response.status_code == 400
         assert "receiving_agency" in response.json()
+
+
+def test_the_201_body_is_the_dossier_as_read_back(api_client, catalog):
+    """The response is built from the rows just written, not read back: it must not differ."""
+    files = {"doc_to-khai": [pdf("a.pdf"), pdf("b.pdf", extra=b"2")]}
+    created = post(api_client, catalog.citizen, catalog, files=files)
+    assert created.status_code == 201
+    read = api_client.get(f"{URL}{created.json()['code']}/")
+    assert read.status_code == 200
+    assert created.json() == read.json()
+
+
+@pytest.mark.parametrize("copies", [1, 4])
+def test_filing_has_a_fixed_query_budget(
+    api_client, catalog, copies, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    """Whatever the number of files (one INSERT for the attachments), side effects included."""
+    post(api_client, catalog.citizen, catalog)  # warm the counter row and the caches
+    files = {"doc_to-khai": [pdf(f"{n}.pdf", extra=str(n).encode()) for n in range(copies)]}
+    with django_assert_max_num_queries(20), django_capture_on_commit_callbacks(execute=True):
+        response = post(api_client, catalog.citizen, catalog, files=files)
+    assert response.status_code == 201
+    assert len(response.json()["attachments"]) == copies

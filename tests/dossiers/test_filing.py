@@ -301,3 +301,15 @@ class TestReceivingAgencies:
             file_online(catalog, receiving_agency=neighbour.code)
         dossier = file_online(catalog, receiving_agency=catalog.agency.code)
         assert dossier.receiving_agency == catalog.agency
+
+
+def test_an_online_filing_costs_the_statistics_nothing(catalog, django_capture_on_commit_callbacks):
+    """Submitted (not yet received) counts nowhere: no lock, no query, no ledger row."""
+    from dossiers.models_stats import StatsLedger
+
+    with django_capture_on_commit_callbacks(execute=True):
+        file_online(catalog)
+    assert not StatsLedger.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        file_walk_in(catalog)  # received at once: counted
+    assert StatsLedger.objects.count() == 1

@@ -43,17 +43,65 @@ def test_bad_queries_are_400(api_client, params):
     assert api_client.get(URL, params).status_code == 400
 
 
-def test_rate_limited_per_ip(api_client, catalog, settings):
-    from rest_framework.throttling import ScopedRateThrottle
+@pytest.fixture
+def one_window(monkeypatch):
+    """Lookups count in fixed windows: keep a test's lookups inside one."""
+    from types import SimpleNamespace
 
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "track": "3/min"}
-    original = ScopedRateThrottle.THROTTLE_RATES
-    ScopedRateThrottle.THROTTLE_RATES = rates
-    try:
-        statuses = [
-            api_client.get(URL, {"code": "X", "phone": "0912345678"}).status_code for _ in range(5)
-        ]
-    finally:
-        ScopedRateThrottle.THROTTLE_RATES = original
+    from dossiers import tracking
+
+    monkeypatch.setattr(tracking, "time", SimpleNamespace(time=lambda: 1_800_000_010.0))
+
+
+def test_rate_limited_per_ip(api_client, catalog, settings, one_window):
+    settings.TRACK_PAGE_RATE = "3/min"
+    statuses = [
+        api_client.get(URL, {"code": "X", "phone": "0912345678"}).status_code for _ in range(5)
+    ]
     assert statuses[:3] == [404, 404, 404]
     assert statuses[3:] == [429, 429]
+
+
+def test_repeated_lookups_come_from_the_cache_and_a_change_shows_at_once(
+    api_client, catalog, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    dossier = file_online(catalog, applicant_phone="0912345678")
+    query = {"code": dossier.code, "phone": "0912345678"}
+    assert api_client.get(URL, query).json()["status"] == 1
+    with django_assert_num_queries(0):
+        again = api_client.get(URL, query)
+    assert again.json()["status"] == 1
+    assert api_client.get(URL, {**query, "phone": "0999999999"}).status_code == 404
+    # The cached entry keeps a keyed hash of the phone number, not the number.
+    from dossiers.tracking import _cache_key
+
+    assert "0912345678" not in repr(cache.get(_cache_key(dossier.code)))
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(dossier.code, "receive", catalog.desk)
+    body = api_client.get(URL, query).json()
+    assert body["status"] == 2
+    assert [step["status"] for step in body["steps"]] == [1, 2]
+
+
+def test_forwarded_for_does_not_escape_the_limit(api_client, catalog, settings, one_window):
+    settings.TRACK_PAGE_RATE = "2/min"
+    statuses = [
+        api_client.get(
+            URL, {"code": "X", "phone": "0912345678"}, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}"
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [404, 404, 429, 429]
+
+
+def test_the_payload_is_what_the_documented_serializer_gives(catalog):
+    from dossiers.api.serializers import TrackSerializer
+    from dossiers.api.views import track_payload
+    from dossiers.tracking import track
+
+    dossier = file_online(catalog, applicant_phone="0912345678")
+    transition(dossier.code, "receive", catalog.desk)
+    result = track(dossier.code, "0912345678")
+    assert track_payload(result) == TrackSerializer(result).data

@@ -143,9 +143,9 @@ def test_logging_out_ends_the_session_on_the_server(citizen):
 def test_public_tracking_is_rate_limited_per_address_on_the_api_and_the_page(monkeypatch):
     from types import SimpleNamespace
 
-    from dossiers.views import tracking
+    from dossiers import tracking
 
-    # The page counts in fixed one-minute windows: keep all 31 lookups inside one window.
+    # Lookups count in fixed one-minute windows: keep all of them inside one window.
     monkeypatch.setattr(tracking, "time", SimpleNamespace(time=lambda: 1_800_000_010.0))
     api = APIClient(REMOTE_ADDR="192.0.2.10")
     statuses = [
