@@ -18,6 +18,7 @@ procedure, sector…) count live: the filter bounds them.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from portal.permissions import Grants
 
 AGENCY_COLUMNS = ("current_agency_id", "receiving_agency_id", "returning_agency_id")
 COUNTS_TTL = 60  # seconds
+DIRECTORY_TTL = 300  # seconds: filter options (sectors, specialists) and the rendered form
 CACHE_PREFIX = "desk-queue"
 
 
@@ -279,3 +281,17 @@ def on_dossier_transitioned(sender, dossier_id=None, event_id=None, **kwargs) ->
             agencies.update(a for a in event if a)
     if agencies:
         forget_counts(agencies)
+
+
+# --- the directory behind the filter form (sectors, specialists) ---------------------------------
+
+
+def directory_key(kind: str, parts) -> str:
+    """A cache key for data derived from sectors and staff; ``forget_directory`` drops them all."""
+    generation = cache.get(f"{CACHE_PREFIX}:directory") or "0"
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"{CACHE_PREFIX}:{kind}:{generation}:{digest}"
+
+
+def forget_directory(**kwargs) -> None:
+    cache.set(f"{CACHE_PREFIX}:directory", uuid.uuid4().hex, timeout=None)

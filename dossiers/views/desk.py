@@ -4,12 +4,14 @@ forms post to a thin view around ``workflow.transition``."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from dossiers import queues, workflow
@@ -31,11 +33,12 @@ from dossiers.views.common import (
     PAGE_SIZE,
     document_links,
     mark_deadlines,
+    prepare_rows,
     staff_required,
     valid_code,
     with_download_urls,
 )
-from dossiers.web_filters import DeskFilter
+from dossiers.web_filters import DESK_FILTERS, DeskFilter
 from portal.models import Role, StaffMembership
 from portal.permissions import grants_for
 from procedures.models import Sector
@@ -68,8 +71,15 @@ QUEUE_FIELDS = (
 
 
 def _filter_choices(user) -> tuple[list, list]:
-    sectors = list(Sector.objects.order_by("name").values_list("code", "name"))
+    """The sector and assignee options, cached per agency set until the directory changes."""
     grants = grants_for(user)
+    key = queues.directory_key(
+        "choices", "all" if grants.is_superuser else sorted(grants.agency_ids)
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    sectors = list(Sector.objects.order_by("name").values_list("code", "name"))
     memberships = StaffMembership.objects.filter(
         role=Role.SPECIALIST, is_active=True, user__is_active=True
     )
@@ -79,7 +89,20 @@ def _filter_choices(user) -> tuple[list, list]:
         "user__username", "user__full_name"
     )
     assignees = list({username: name or username for username, name in rows}.items())
+    cache.set(key, (sectors, assignees), queues.DIRECTORY_TTL)
     return sectors, assignees
+
+
+def _filter_form_html(request: HttpRequest, filterset: DeskFilter, choices_key: str) -> str:
+    """The filter form's fields, rendered once per (language, options, values): Django renders
+    every <option> through a template, which costs more than the rest of the page."""
+    data = sorted((name, request.GET.getlist(name)) for name in DESK_FILTERS)
+    key = queues.directory_key("form", [get_language(), choices_key, data])
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("partials/form_fields.html", {"form": filterset.form})
+        cache.set(key, html, queues.DIRECTORY_TTL)
+    return html
 
 
 def _query_without(params: QueryDict, *keys: str) -> str:
@@ -95,6 +118,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     tab_key = request.GET.get("tab") or DEFAULT_TAB
     tab = TABS_BY_KEY.get(tab_key)
     sectors, assignees = _filter_choices(request.user)
+    choices_key = repr((sectors, assignees))
     base = Dossier.objects.visible_to(request.user)
     filterset = DeskFilter(request.GET, queryset=base, sectors=sectors, assignees=assignees)
     valid = filterset.is_valid() and tab is not None
@@ -115,7 +139,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
         paginator = Paginator(queues.QueueRows(counts[tab.key] or 0, fetch), PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
-        mark_deadlines(page.object_list, now)
+        prepare_rows(page.object_list, now)
     tabs = [
         {"key": t.key, "label": t.label, "count": counts.get(t.key), "current": t is tab}
         for t in TABS
@@ -125,6 +149,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "tab": tab,
         "filterset": filterset,
         "form": filterset.form,
+        # Bound forms with errors are rendered as they are; valid ones come from the cache.
+        "form_html": _filter_form_html(request, filterset, choices_key) if valid else None,
         "page": page,
         "tab_query": _query_without(request.GET, "tab", "page"),
         "page_query": _query_without(request.GET, "page"),
