@@ -215,7 +215,11 @@ def fixtures() -> dict:
     # "My dossiers" with a full first page: citizen1 owns at least 40 of the synthetic dossiers.
     owned = Dossier.objects.filter(applicant=citizen).count()
     if owned < 40:
-        spare = Dossier.objects.exclude(applicant=citizen).order_by("id").values("id")[: 40 - owned]
+        spare = (
+            Dossier.objects.exclude(applicant=citizen)
+            .order_by("id")
+            .values_list("id", flat=True)[: 40 - owned]
+        )
         Dossier.objects.filter(id__in=list(spare)).update(applicant=citizen)
     sample = Dossier.objects.order_by("-id").values("code", "applicant_phone").first()
     if sample:
