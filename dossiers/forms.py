@@ -13,9 +13,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import RatingScore, ResultDelivery
+from portal.models import Agency, UnitLevel
 from procedures.models import ProcedureVersion, RequiredDocument
 
 DOC_PREFIX = "doc_"
+#: Headings of the forward form's agency groups.
+LEVEL_GROUPS = {
+    UnitLevel.PROVINCE: _("Cấp tỉnh"),
+    UnitLevel.DISTRICT: _("Cấp huyện"),
+    UnitLevel.COMMUNE: _("Cấp xã"),
+}
 SUBMISSION_KEY_BYTES = 24
 
 
@@ -47,7 +54,9 @@ def new_submission_key() -> str:
     return secrets.token_urlsafe(SUBMISSION_KEY_BYTES)
 
 
-def _document_help(document: RequiredDocument) -> str:
+def _document_help(document: RequiredDocument, requested: bool | None = None) -> str:
+    """Counts, formats and whether the paper is needed: required or not at filing
+    (``requested`` None), asked for by the agency or optional in a supplement."""
     counts = []
     if document.originals:
         counts.append(_("%(n)s bản chính") % {"n": document.originals})
@@ -57,7 +66,12 @@ def _document_help(document: RequiredDocument) -> str:
         counts.append(_("%(n)s bản sao") % {"n": document.photocopies})
     kinds = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
     accepted = ", ".join(kinds.get(m, m) for m in document.accepted_mime_types)
-    parts = [_("Bắt buộc") if document.required else _("Không bắt buộc")]
+    if requested is None:
+        parts = [_("Bắt buộc") if document.required else _("Không bắt buộc")]
+    elif requested:
+        parts = [_("Cơ quan yêu cầu bổ sung giấy tờ này")]
+    else:
+        parts = [_("Không bắt buộc, chỉ nộp khi cần bổ sung thêm")]
     if counts:
         parts.append(", ".join(str(c) for c in counts))
     if accepted:
@@ -304,22 +318,78 @@ class ReturnForm(NoteForm):
 
 
 class ForwardForm(NoteForm):
-    agency = forms.CharField(
-        label=_("Mã cơ quan nhận"),
+    """The receiving agency chosen by name among those the holder may forward to (grouped by
+    level); the value sent is the agency code, as the API takes it."""
+
+    agency = forms.ChoiceField(
+        label=_("Cơ quan nhận"),
         required=False,
-        max_length=30,
-        help_text=_("Để trống: chuyển đến bước tiếp theo trong quy trình của thủ tục."),
+        help_text=_(
+            "Giữ “Bước tiếp theo trong quy trình” để chuyển theo quy trình của thủ tục, hoặc chọn "
+            "cơ quan nhận."
+        ),
+        error_messages={
+            "invalid_choice": _(
+                "Không thể chuyển đến cơ quan %(value)s: hãy chọn một cơ quan trong danh sách."
+            )
+        },
     )
 
     field_order = ["agency", "note"]
 
+    def __init__(self, *args, targets: Iterable[Agency] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for agency in targets:
+            label = LEVEL_GROUPS.get(agency.unit.level, agency.unit.get_level_display())
+            groups.setdefault(str(label), []).append(
+                (agency.code, f"{agency.name} ({agency.code})")
+            )
+        self.fields["agency"].choices = [
+            ("", _("— Bước tiếp theo trong quy trình —")),
+            *groups.items(),
+        ]
+
+
+def is_requested(document: RequiredDocument, requested: Iterable[str]) -> bool:
+    """Whether a supplement request names ``document`` (the desk sends names; the API may
+    send codes)."""
+    wanted = {" ".join(str(item).split()).casefold() for item in requested}
+    return document.name.strip().casefold() in wanted or document.code.casefold() in wanted
+
 
 class SupplementForm(DocumentFieldsMixin, NoteForm):
-    """Papers added after a supplement request (citizen, or the desk at the counter)."""
+    """Papers added after a supplement request (citizen, or the desk at the counter).
 
-    def __init__(self, *args, documents: Iterable[RequiredDocument] = (), **kwargs):
+    The papers the request names (``requested``) come first under their own heading; none is
+    required by the browser, since only the ones asked for matter and the service refuses a
+    supplement without any file, with its own message."""
+
+    def __init__(
+        self,
+        *args,
+        documents: Iterable[RequiredDocument] = (),
+        requested: Iterable[str] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        self.add_document_fields(documents, mark_required=False)
+        requested = list(requested)
+        documents = list(documents)
+        asked = [d for d in documents if is_requested(d, requested)]
+        others = [d for d in documents if d not in asked]
+        self.requested_names = [d.name for d in asked]
+        self.add_document_fields(asked + others, mark_required=False)
+        for document in documents:
+            field = self.fields[f"{DOC_PREFIX}{document.code}"]
+            field.help_text = _document_help(document, requested=document in asked)
+        names = {d.code: f"{DOC_PREFIX}{d.code}" for d in documents}
+        groups = []
+        if asked:
+            groups.append((_("Giấy tờ cơ quan yêu cầu bổ sung"), [names[d.code] for d in asked]))
+        if others:
+            heading = _("Giấy tờ khác của hồ sơ (nếu cần)") if asked else ""
+            groups.append((heading, [names[d.code] for d in others]))
+        self.document_groups = groups
 
 
 class WithdrawForm(ReasonForm):

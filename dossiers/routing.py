@@ -34,6 +34,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, Q, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,10 +49,11 @@ from dossiers.models_routing import (
     RoutingAlert,
     RoutingAlertKind,
 )
-from portal.models import Agency
+from portal.models import AdministrativeUnit, Agency, UnitLevel
 from portal.permissions import Grants
 from portal.worktime import get_calendar
 from procedures.models_paths import PathError, StepSpec, province_of, resolve_step, steps_for
+from procedures.search import fold
 
 logger = logging.getLogger(__name__)
 
@@ -337,6 +339,39 @@ def _alert_safely(dossier, kind, message, reason, index) -> None:
 
 
 # --- the forward action (registered in dossiers/workflow.py) --------------------------------
+
+#: Tiers of units below the province searched for forward targets (province → district →
+#: commune is two; room is left for one more).
+TARGET_DEPTH = 3
+LEVEL_ORDER = {UnitLevel.PROVINCE: 0, UnitLevel.DISTRICT: 1, UnitLevel.COMMUNE: 2}
+
+
+def _province_of_unit(unit_id: int) -> Subquery:
+    """The root of ``unit_id``'s tree as a subquery (up to ``TARGET_DEPTH`` + 1 tiers)."""
+    whens, path = [], ""
+    for _depth in range(TARGET_DEPTH + 1):
+        whens.append(When(**{f"{path}parent__isnull": True}, then=F(f"{path}id")))
+        path += "parent__"
+    root = Case(*whens, default=F(f"{path}id"))
+    return Subquery(AdministrativeUnit.objects.filter(pk=unit_id).values(root=root)[:1])
+
+
+def forward_targets(dossier: Dossier) -> list[Agency]:
+    """The agencies the holder may forward ``dossier`` to, as ``clean_forward`` accepts them:
+    active, in the province of the receiving agency, not the holder itself; by level
+    (province, district, commune), then name. One query, however many agencies there are."""
+    province = _province_of_unit(dossier.receiving_agency.unit_id)
+    within, path = Q(unit_id=province), "unit"
+    for _depth in range(TARGET_DEPTH):
+        path += "__parent"
+        within |= Q(**{f"{path}_id": province})
+    agencies = list(
+        Agency.objects.filter(within, is_active=True)
+        .exclude(pk=dossier.current_agency_id)
+        .select_related("unit")
+    )
+    agencies.sort(key=lambda a: (LEVEL_ORDER.get(a.unit.level, 9), fold(a.name), a.code))
+    return agencies
 
 
 def clean_forward(payload: Mapping, dossier: Dossier, grants: Grants) -> dict:

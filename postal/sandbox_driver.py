@@ -9,24 +9,19 @@ Django test client, so the same bytes and signature go through the same view.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from dossiers.errors import InvalidState
+from portal.webhooks import Sender, json_poster
 from postal import signing
 from postal.carriers import CarrierError, get_carrier
 from postal.carriers.base import StatusReport
 from postal.carriers.sandbox import SandboxCarrier
 from postal.models import Shipment
-
-#: ``send(body, headers) -> (http_status, response_text)``
-Sender = Callable[[bytes, dict], tuple[int, str]]
 
 
 @dataclass(frozen=True)
@@ -57,27 +52,8 @@ def default_url() -> str:
 
 def http_sender(url: str | None = None, timeout: float | None = None) -> Sender:
     """POST to ``url`` (default ``POSTAL_SANDBOX_WEBHOOK_URL``) with a timeout."""
-    target = url or default_url()
-    if not target.startswith(("http://", "https://")):
-        raise CarrierError(f"Webhook URL must be http(s): {target!r}")
     seconds = timeout or float(getattr(settings, "POSTAL_CARRIER_TIMEOUT", 10))
-
-    def send(body: bytes, headers: dict) -> tuple[int, str]:
-        request = urllib.request.Request(  # noqa: S310 - scheme checked above
-            target,
-            data=body,
-            method="POST",
-            headers={**headers, "Content-Type": "application/json; charset=utf-8"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=seconds) as response:  # noqa: S310
-                return response.status, response.read(2000).decode("utf-8", "replace")
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read(2000).decode("utf-8", "replace")
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise CarrierError(f"Cannot reach {target}: {exc}") from exc
-
-    return send
+    return json_poster(url or default_url(), timeout=seconds, error=CarrierError)
 
 
 def advance(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from procedures.bulk import ACTION_LABELS, Action
+from procedures.importexport.columns import column_label
 from procedures.importexport.exporter import CONTENT_TYPES, export_catalog
 from procedures.importexport.importer import MAX_FILE_BYTES, ImportRejected, import_catalog
 
@@ -98,7 +99,15 @@ def import_view(model_admin, request):
             return TemplateResponse(request, "procedures/admin/import.html", context)
         token = uuid.uuid4().hex
         storage.save(_stored_name(request, token), ContentFile(data))
-        changed = result.changed
+        changed = [
+            {
+                "row": plan.row,
+                "code": plan.code,
+                "label": plan.label,
+                "changes": [column_label(name) for name in plan.changes],
+            }
+            for plan in result.changed
+        ]
         context.update(
             form=None,
             token=token,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dossiers import workflow
+from dossiers import routing, workflow
 from dossiers.forms import (
     ApologizeForm,
     AssignForm,
@@ -29,6 +29,7 @@ from dossiers.forms import (
     WithdrawForm,
 )
 from dossiers.models import Dossier, EventAction
+from dossiers.views.common import requested_documents
 from portal.models import Role, StaffMembership
 from procedures.models import RequiredDocument
 
@@ -75,6 +76,7 @@ class ActionContext:
     dossier: Dossier
     documents: list[RequiredDocument] | None = None
     specialists: list | None = None
+    targets: list | None = None
 
     def get_documents(self) -> list[RequiredDocument]:
         if self.documents is None:
@@ -84,6 +86,11 @@ class ActionContext:
                 ).order_by("position", "id")
             )
         return self.documents
+
+    def get_targets(self) -> list:
+        if self.targets is None:
+            self.targets = routing.forward_targets(self.dossier)
+        return self.targets
 
     def get_specialists(self) -> list:
         if self.specialists is None:
@@ -113,10 +120,13 @@ def make_form(action: str, ctx: ActionContext, data=None, files=None) -> forms.F
         kwargs["specialists"] = ctx.get_specialists()
         if ctx.dossier.assignee_id:
             kwargs["initial"] = {"assignee": ctx.dossier.assignee.username}
+    elif ui.form_class is ForwardForm:
+        kwargs["targets"] = ctx.get_targets()
     elif ui.form_class is RequestSupplementForm:
         kwargs["document_names"] = [d.name for d in ctx.get_documents()]
     elif ui.form_class is SupplementForm:
         kwargs["documents"] = ctx.get_documents()
+        kwargs["requested"] = requested_documents(ctx.dossier)
     elif ui.form_class is CompleteForm:
         kwargs["can_generate"] = bool(workflow.RESULT_GENERATORS)
     elif ui.form_class is ReturnForm:

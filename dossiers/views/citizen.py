@@ -28,6 +28,7 @@ from dossiers.views.common import (
     document_links,
     mark_deadlines,
     prepare_rows,
+    requested_documents,
     valid_code,
     with_download_urls,
 )
@@ -129,15 +130,19 @@ def _render_detail(
     attachments = with_download_urls(
         dossier, Attachment.objects.filter(dossier=dossier).order_by("id")
     )
+    supplement_request = next(
+        (e for e in reversed(events) if e.action == EventAction.REQUEST_SUPPLEMENT), None
+    )
     if "supplement" in actions and supplement_form is None:
-        supplement_form = SupplementForm(documents=_documents(dossier), prefix="supplement")
+        supplement_form = SupplementForm(
+            documents=_documents(dossier),
+            requested=supplement_request.public_documents if supplement_request else (),
+            prefix="supplement",
+        )
     rating = _rating_of(dossier)
     can_rate = rating is None and ratings.can_rate(dossier, request.user)
     if can_rate and rating_form is None:
         rating_form = RatingForm(prefix="rating")
-    supplement_request = next(
-        (e for e in reversed(events) if e.action == EventAction.REQUEST_SUPPLEMENT), None
-    )
     mark_deadlines([dossier], timezone.now())
     context = {
         "dossier": dossier,
@@ -194,7 +199,11 @@ def _state_message(request: HttpRequest, exc: DossierError) -> None:
 def supplement(request: HttpRequest, code: str) -> HttpResponse:
     dossier = _own_dossier(request, code)
     form = SupplementForm(
-        request.POST, request.FILES, documents=_documents(dossier), prefix="supplement"
+        request.POST,
+        request.FILES,
+        documents=_documents(dossier),
+        requested=requested_documents(dossier),
+        prefix="supplement",
     )
     if not form.is_valid():
         return _render_detail(request, dossier, supplement_form=form, status=400)

@@ -17,11 +17,23 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from dossiers import deadlines
 from dossiers.links import links_for
-from dossiers.models import Attachment, Dossier, Status
+from dossiers.models import Attachment, Dossier, DossierEvent, EventAction, Status
 from portal.models import Role
 from portal.permissions import grants_for
 
 PAGE_SIZE = 20
+
+
+def requested_documents(dossier: Dossier) -> list[str]:
+    """The papers named by the dossier's latest supplement request (empty when none)."""
+    payload = (
+        DossierEvent.objects.filter(dossier=dossier, action=EventAction.REQUEST_SUPPLEMENT)
+        .order_by("-at", "-id")
+        .values_list("payload", flat=True)
+        .first()
+    )
+    documents = payload.get("documents") if isinstance(payload, dict) else None
+    return [str(d) for d in documents] if isinstance(documents, list) else []
 
 
 def forbidden(request: HttpRequest, message: str | None = None) -> HttpResponse:

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from dossiers import deadlines
 from dossiers.attachments import max_file_bytes
 from dossiers.errors import DossierError, NotAllowed, TooLarge, ValidationError
 from dossiers.filing import file_dossier, receiving_agencies_for
@@ -91,6 +92,10 @@ def _file(request: HttpRequest, version: ProcedureVersion, *, walk_in: bool) -> 
     context = {
         "form": form,
         "version": version,
+        # What the applicant will pay and wait, from the channel the dossier is filed through.
+        "channel": deadlines.channel_for(
+            version, FilingChannel.DIRECT if walk_in else FilingChannel.ONLINE
+        ),
         "walk_in": walk_in,
         "max_file_mb": max_file_bytes() // (1024 * 1024),
     }

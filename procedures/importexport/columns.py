@@ -14,6 +14,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from procedures.search import fold
 from procedures.snapshot import DOCUMENT_KEYS, LEGAL_BASIS_KEYS, Snapshot, normalize
@@ -88,6 +89,61 @@ UNIT_WORDS = {
     "working_hours": "working_hours",
     "gio lam viec": "working_hours",
 }
+#: The Vietnamese name of each column (docs/catalog-format.md), shown beside the column name in
+#: the admin's import preview and in import error messages. ``channels`` is the snapshot field
+#: that the channel columns make up (named in the preview's list of changed fields).
+COLUMN_LABELS = {
+    "code": gettext_lazy("Mã thủ tục"),
+    "local_code": gettext_lazy("Mã đầy đủ"),
+    "name": gettext_lazy("Tên thủ tục"),
+    "sectors": gettext_lazy("Lĩnh vực"),
+    "gov_level": gettext_lazy("Cấp thực hiện"),
+    "service_level": gettext_lazy("Mức độ dịch vụ công trực tuyến"),
+    "implementing_agency": gettext_lazy("Cơ quan thực hiện"),
+    "competent_agency": gettext_lazy("Cơ quan có thẩm quyền"),
+    "authorised_agency": gettext_lazy("Cơ quan được ủy quyền"),
+    "coordinating_agencies": gettext_lazy("Cơ quan phối hợp"),
+    "receiving_agencies": gettext_lazy("Nơi tiếp nhận"),
+    "steps": gettext_lazy("Trình tự thực hiện"),
+    "applicants": gettext_lazy("Đối tượng thực hiện"),
+    "conditions": gettext_lazy("Yêu cầu, điều kiện"),
+    "result_name": gettext_lazy("Kết quả thực hiện"),
+    "result_template": gettext_lazy("Mẫu kết quả"),
+    "legal_basis": gettext_lazy("Căn cứ pháp lý"),
+    "publishing_decision": gettext_lazy("Quyết định công bố"),
+    "keywords": gettext_lazy("Từ khoá tìm kiếm"),
+    "related_codes": gettext_lazy("Thủ tục liên quan, liên thông"),
+    "postal_eligible": gettext_lazy("Tiếp nhận, trả kết quả qua bưu chính"),
+    "online_payment": gettext_lazy("Thanh toán trực tuyến"),
+    "result_must_be_signed": gettext_lazy("Kết quả phải ký số"),
+    "documents": gettext_lazy("Thành phần hồ sơ"),
+    "version": gettext_lazy("Phiên bản"),
+    "state": gettext_lazy("Trạng thái"),
+    "channels": gettext_lazy("Cách thức thực hiện, thời hạn, phí và lệ phí"),
+}
+CHANNEL_LABELS = {
+    "direct": gettext_lazy("trực tiếp"),
+    "online": gettext_lazy("trực tuyến"),
+    "postal": gettext_lazy("bưu chính"),
+}
+CHANNEL_SUFFIX_LABELS = {
+    "time": gettext_lazy("Thời hạn giải quyết"),
+    "time_unit": gettext_lazy("Đơn vị thời hạn"),
+    "fee_vnd": gettext_lazy("Phí, lệ phí (đồng)"),
+    "fee_description": gettext_lazy("Mô tả phí, lệ phí"),
+}
+
+
+def column_label(column: str) -> str:
+    """``direct_fee_vnd`` → ``Phí, lệ phí (đồng) – trực tiếp``; an unknown column as it is."""
+    if column in COLUMN_LABELS:
+        return str(COLUMN_LABELS[column])
+    kind, _sep, suffix = column.partition("_")
+    if kind in CHANNEL_LABELS and suffix in CHANNEL_SUFFIX_LABELS:
+        return f"{CHANNEL_SUFFIX_LABELS[suffix]} – {CHANNEL_LABELS[kind]}"
+    return column
+
+
 _FEE = re.compile(r"^\d{1,3}([., ]\d{3})+$|^\d+$")
 
 Problem = tuple[str, str]

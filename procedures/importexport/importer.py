@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from procedures import bulk
-from procedures.importexport.columns import ALL_COLUMNS, COLUMNS, column_for, row_to_snapshot
+from procedures.importexport.columns import (
+    ALL_COLUMNS,
+    COLUMNS,
+    column_for,
+    column_label,
+    row_to_snapshot,
+)
 from procedures.importexport.tables import TableError, read_table
 from procedures.validation import Lookups, validate
 
@@ -26,13 +32,25 @@ class ImportProblem:
     column: str
     message: str
 
+    @property
+    def column_label(self) -> str:
+        """The column's Vietnamese name (the column name itself when it has none)."""
+        return column_label(self.column) if self.column else ""
+
     def __str__(self) -> str:
         if self.row == 0:
             return self.message
         if not self.column:
             return _("Dòng %(row)s: %(message)s") % {"row": self.row, "message": self.message}
-        return _("Dòng %(row)s, cột %(column)s: %(message)s") % {
+        if self.column_label == self.column:
+            return _("Dòng %(row)s, cột %(column)s: %(message)s") % {
+                "row": self.row,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("Dòng %(row)s, cột “%(label)s” (%(column)s): %(message)s") % {
             "row": self.row,
+            "label": self.column_label,
             "column": self.column,
             "message": self.message,
         }

@@ -37,6 +37,18 @@ def vnd(amount) -> str:
 
 
 @register.filter
+def fee(amount) -> str:
+    """A fee to pay: ``50.000 đồng``; ``Miễn phí`` when zero or not set."""
+    try:
+        value = int(amount)
+    except (TypeError, ValueError):
+        value = 0
+    if value <= 0:
+        return _("Miễn phí")
+    return vnd(value)
+
+
+@register.filter
 def duration(channel) -> str:
     """A channel's processing time: ``15 ngày làm việc``, ``0,5 ngày làm việc``."""
     amount = Decimal(channel.processing_time)

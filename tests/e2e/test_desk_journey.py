@@ -94,11 +94,10 @@ def test_desk_supplement_forward_processing_return_and_rating(new_journey, demo_
     forward = desk_page.get_by_role("form", name="Chuyển xử lý")
     if not forward.count():
         pytest.skip("The processing page offers no “Chuyển xử lý” (routing forward) action.")
-    act(
-        desk_page,
-        "Chuyển xử lý",
-        **{"Mã cơ quan nhận": "H36.01", "Ghi chú": "Chuyển Sở Tài nguyên và Môi trường xử lý."},
-    )
+    forward.get_by_label("Cơ quan nhận").select_option(label=f"{TNMT} (H36.01)")
+    forward.get_by_label("Ghi chú").fill("Chuyển Sở Tài nguyên và Môi trường xử lý.")
+    desk.check("forward form")
+    forward.get_by_role("button", name="Chuyển xử lý").click()
     expect_message(desk_page, "Đã thực hiện “Chuyển xử lý”")
     desk.check("forwarded")
 

@@ -113,6 +113,11 @@ def test_import_page_previews_then_confirms(admin_client):
     )
     html = preview.content.decode()
     assert "Thêm thủ tục mới" in html and "LD.1" in html
+    # The changed fields by their Vietnamese column names, not the file's internal ones.
+    changed = re.search(r"<td>Thêm thủ tục mới</td><td>([^<]*)</td>", html)[1]
+    assert "Tên thủ tục" in changed and "Cơ quan thực hiện" in changed
+    assert "Cách thức thực hiện, thời hạn, phí và lệ phí" in changed
+    assert "implementing_agency" not in changed and "channels" not in changed
     assert not ProcedureVersion.objects.exists()
     token = re.search(r'name="token" value="([0-9a-f]{32})"', html)[1]
     done = admin_client.post(
@@ -135,6 +140,9 @@ def test_import_page_lists_every_problem(admin_client):
         "/admin/procedures/procedure/import/", {"file": upload}
     ).content.decode()
     assert "Tệp bị từ chối" in html and "Thiếu cột bắt buộc" in html
+    # Each problem names the column in Vietnamese, with the header to look for in the file.
+    assert "<td>Cơ quan thực hiện (<code>implementing_agency</code>)</td>" in html
+    assert "<td>Phí, lệ phí (đồng) – trực tuyến (<code>online_fee_vnd</code>)</td>" in html
 
 
 def test_export_buttons(admin_client):

@@ -214,7 +214,10 @@ def test_a_bad_file_is_refused_whole_with_every_problem_listed(refs):
     assert (8, "documents") in problems
     assert (9, "postal_eligible") in problems
     messages = [str(p) for p in caught.value.problems]
-    assert "Dòng 6, cột direct_time: Thời hạn giải quyết không được âm." in messages
+    assert (
+        "Dòng 6, cột “Thời hạn giải quyết – trực tiếp” (direct_time): Thời hạn giải quyết không "
+        "được âm." in messages
+    )
     assert any("trùng với dòng 2" in m for m in messages)
     assert not Procedure.objects.exists()
     assert not CatalogAuditEntry.objects.exists()

@@ -22,9 +22,7 @@ import hmac
 import json
 import secrets
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -44,6 +42,7 @@ from dossiers.payments.gateways.base import (
     StartedPayment,
     UnknownPayment,
 )
+from portal.webhooks import Sender, json_poster
 
 TIMESTAMP_HEADER = "X-Sandbox-Timestamp"
 SIGNATURE_HEADER = "X-Sandbox-Signature"
@@ -53,10 +52,6 @@ MESSAGES = {
     SandboxPaymentStatus.SUCCEEDED: "Giao dịch thành công",
     SandboxPaymentStatus.FAILED: "Giao dịch không thành công: người nộp huỷ hoặc thẻ bị từ chối",
 }
-
-#: ``send(body, headers) -> (http_status, response_text)``
-Sender = Callable[[bytes, dict], tuple[int, str]]
-
 
 # --- signing (one module signs and verifies, so both sides never drift apart) ---------------
 
@@ -197,27 +192,8 @@ def webhook_url() -> str:
 
 def http_sender(url: str | None = None, timeout: float | None = None) -> Sender:
     """POST to ``url`` (default: our own webhook) with a timeout."""
-    target = url or webhook_url()
-    if not target.startswith(("http://", "https://")):
-        raise GatewayError(f"Webhook URL must be http(s): {target!r}")
     seconds = timeout or float(getattr(settings, "PAYMENT_GATEWAY_TIMEOUT", 10))
-
-    def send(body: bytes, headers: dict) -> tuple[int, str]:
-        request = urllib.request.Request(  # noqa: S310 - scheme checked above
-            target,
-            data=body,
-            method="POST",
-            headers={**headers, "Content-Type": "application/json; charset=utf-8"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=seconds) as response:  # noqa: S310
-                return response.status, response.read(2000).decode("utf-8", "replace")
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read(2000).decode("utf-8", "replace")
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise GatewayError(f"Cannot reach {target}: {exc}") from exc
-
-    return send
+    return json_poster(url or webhook_url(), timeout=seconds, error=GatewayError)
 
 
 def default_sender() -> Sender:

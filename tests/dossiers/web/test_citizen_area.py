@@ -126,6 +126,66 @@ def test_supplement_upload_when_asked(web, processing):
     assert processing.attachments.filter(original_name="to-khai-ky.pdf").exists()
 
 
+def _supplement_section(html: str) -> str:
+    start = html.index('id="supplement-title"')
+    return html[start : html.index("</form>", start)]
+
+
+def test_supplement_form_puts_the_requested_paper_first_and_requires_none(web, processing):
+    # The desk asks for the optional paper (“Giấy tờ giay-khac”), not the required tờ khai.
+    transition(
+        processing.code,
+        "request-supplement",
+        web.specialist,
+        reason="Thiếu giấy tờ",
+        documents=["Giấy tờ giay-khac"],
+    )
+    client = client_for(web.citizen)
+    form = _supplement_section(client.get(f"/dossiers/{processing.code}/").content.decode())
+    assert " required" not in form and "Bắt buộc" not in form
+    assert "Tải lên ít nhất một tệp" in form
+    requested = form.index("Giấy tờ cơ quan yêu cầu bổ sung")
+    others = form.index("Giấy tờ khác của hồ sơ (nếu cần)")
+    assert requested < form.index('name="supplement-doc_giay-khac"') < others
+    assert others < form.index('name="supplement-doc_to-khai"')
+    assert "Cơ quan yêu cầu bổ sung giấy tờ này" in form
+    assert "Không bắt buộc, chỉ nộp khi cần bổ sung thêm" in form
+
+    # No file at all: the service's message, in the form, and nothing changes.
+    empty = client.post(f"/dossiers/{processing.code}/supplement/", {"supplement-note": "x"})
+    assert empty.status_code == 400
+    form = _supplement_section(empty.content.decode())
+    assert 'role="alert"' in form and "Cần tải lên ít nhất một giấy tờ bổ sung." in form
+    assert form.index("Giấy tờ cơ quan yêu cầu bổ sung") < form.index("supplement-doc_to-khai")
+    processing.refresh_from_db()
+    assert processing.status == Status.SUPPLEMENT_REQUESTED
+
+    # Uploading the paper that was not asked for is still accepted (at least one file).
+    response = client.post(
+        f"/dossiers/{processing.code}/supplement/",
+        {"supplement-doc_to-khai": real_pdf("to-khai-2.pdf")},
+    )
+    assert response.status_code == 302
+    processing.refresh_from_db()
+    assert processing.status == Status.PROCESSING
+
+
+def test_desk_supplement_form_marks_the_requested_paper(web, processing):
+    transition(
+        processing.code,
+        "request-supplement",
+        web.specialist,
+        reason="Thiếu giấy tờ",
+        documents=["giay-khac"],  # the API may name a paper by its code
+    )
+    html = client_for(web.desk).get(f"/desk/dossiers/{processing.code}/").content.decode()
+    start = html.index('action-supplement-title"')
+    form = html[start : html.index("</form>", start)]
+    assert form.index("Giấy tờ cơ quan yêu cầu bổ sung") < form.index("doc_giay-khac")
+    assert form.index("doc_giay-khac") < form.index("doc_to-khai")
+    assert " required" not in form
+
+
 def test_supplement_form_hidden_when_not_asked(web, processing):
     html = client_for(web.citizen).get(f"/dossiers/{processing.code}/").content.decode()
     assert "supplement-doc_to-khai" not in html

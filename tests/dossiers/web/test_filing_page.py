@@ -152,3 +152,42 @@ def test_level_2_procedure_explains_why(db):
 
 def test_unknown_procedure_is_404(web):
     assert client_for(web.citizen).get("/dossiers/new/9.999999/").status_code == 404
+
+
+def _summary(html: str) -> str:
+    start = html.index('id="filing-summary-title"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_filing_page_shows_fee_time_payment_and_post_above_the_form(web):
+    web.version.channels.filter(kind="online").update(
+        fee_vnd=50000, fee_description="Lệ phí cấp bản sao", processing_time="1.5"
+    )
+    web.version.channels.filter(kind="direct").update(fee_vnd=70000)
+    type(web.version).objects.filter(pk=web.version.pk).update(
+        online_payment=True, postal_eligible=True
+    )
+    html = client_for(web.citizen).get(url(web)).content.decode()
+    summary = _summary(html)
+    assert html.index('id="filing-summary-title"') < html.index('class="filing-form"')
+    # The online channel's figures, Vietnamese style, not the counter's.
+    assert "<strong>50.000 đồng</strong> – Lệ phí cấp bản sao" in summary
+    assert "70.000" not in summary
+    assert "1,5 ngày làm việc" in summary
+    assert "người nộp có thể thanh toán trực tuyến" in summary
+    assert "Nhận kết quả và thu gom hồ sơ qua bưu chính" in summary
+
+
+def test_filing_page_says_free_when_there_is_no_fee(web):
+    html = client_for(web.citizen).get(url(web)).content.decode()
+    summary = _summary(html)
+    assert "<strong>Miễn phí</strong>" in summary and "đồng" not in summary
+    assert "3 ngày làm việc" in summary
+    assert "Không: nộp phí, lệ phí tại bộ phận một cửa." in summary
+    assert "Không: nhận kết quả tại bộ phận một cửa." in summary
+
+
+def test_walk_in_page_shows_the_counter_fee(web):
+    web.version.channels.filter(kind="direct").update(fee_vnd=1200000)
+    html = client_for(web.desk).get(f"/desk/new/{web.code}/").content.decode()
+    assert "<strong>1.200.000 đồng</strong>" in _summary(html)
