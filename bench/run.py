@@ -8,7 +8,10 @@ reported as the median ratio. Nothing here asserts time: it reports (shared/docs
 
 Environment: BENCH_DOSSIERS (100000), BENCH_SCALES, BENCH_DURATION (15 s), BENCH_WARMUP (3 s),
 BENCH_REPEAT (3), BENCH_WORKERS (3 gunicorn workers), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
-BENCH_DB (motcua_bench), BENCH_PORT (8765), BENCH_ONLY (comma-separated line names).
+BENCH_DB (motcua_bench), BENCH_PORT (8765), BENCH_ONLY (comma-separated line names; add
+``extras`` to run the throughput extras too),
+BENCH_REUSE (1: keep an existing BENCH_DB, only migrate it; default: drop and rebuild),
+BENCH_REDIS_URL / BENCH_BROKER_URL (redis://127.0.0.1:6379/12 and /13).
 """
 
 from __future__ import annotations
@@ -52,12 +55,13 @@ THREADS = env_int("BENCH_THREADS", 2)
 PORT = env_int("BENCH_PORT", 8765)
 DB_NAME = os.environ.get("BENCH_DB", "motcua_bench")
 ONLY = {s for s in os.environ.get("BENCH_ONLY", "").split(",") if s}
+REUSE = os.environ.get("BENCH_REUSE", "") not in ("", "0")
 
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "portal.settings",
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-    "REDIS_URL": "redis://127.0.0.1:6379/12",
-    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
+    "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -103,7 +107,21 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
+def database_exists() -> bool:
+    found = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DB_NAME, "-Atqc", "SELECT 1"],
+        capture_output=True,
+        check=False,
+    )
+    return found.returncode == 0
+
+
 def prepare_database() -> None:
+    if REUSE and database_exists():
+        env = child_env()
+        harness.manage("migrate", "--noinput", env=env)
+        harness.manage("collectstatic", "--noinput", env=env)
+        return
     subprocess.run(
         ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", DB_NAME],
         check=True,
@@ -197,6 +215,15 @@ def fixtures() -> dict:
         )
         found["desk_cookie"] = session_cookie(desk)
         found["busiest_agency_dossiers"] = busiest["n"]
+    # "My dossiers" with a full first page: citizen1 owns at least 40 of the synthetic dossiers.
+    owned = Dossier.objects.filter(applicant=citizen).count()
+    if owned < 40:
+        spare = (
+            Dossier.objects.exclude(applicant=citizen)
+            .order_by("id")
+            .values_list("id", flat=True)[: 40 - owned]
+        )
+        Dossier.objects.filter(id__in=list(spare)).update(applicant=citizen)
     sample = Dossier.objects.order_by("-id").values("code", "applicant_phone").first()
     if sample:
         found["track_code"], found["track_phone"] = sample["code"], sample["applicant_phone"]
@@ -538,7 +565,7 @@ def main() -> int:
                 report["scales"].append({"scale": scale, "seed": seeded, "lines": results})
             finally:
                 server.stop()
-        report["extras"] = extras()
+        report["extras"] = extras() if not ONLY or "extras" in ONLY else {}
     finally:
         worker.stop()
     report["scaling"] = scaling(report["scales"])

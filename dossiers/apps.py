@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class DossiersConfig(AppConfig):
     name = "dossiers"
     verbose_name = _("Hồ sơ")
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from dossiers.events import dossier_transitioned
+        from dossiers.queues import forget_directory, on_dossier_transitioned
+        from portal.models import StaffMembership
+        from procedures.models import Sector
+
+        dossier_transitioned.connect(on_dossier_transitioned, dispatch_uid="dossiers.queues")
+        # The desk filter's options (sectors, specialists' names) come from these tables.
+        for model in (Sector, StaffMembership, get_user_model()):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    forget_directory, sender=model, dispatch_uid=f"dossiers.queues.{model.__name__}"
+                )

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Agency, citizen_id_validator, phone_validator
@@ -246,10 +246,55 @@ class Dossier(models.Model):
             ),
         ]
         indexes = [
-            # The queues: an agency's dossiers in some statuses, by due date.
-            models.Index(fields=["current_agency", "status", "due_at"], name="dossier_queue_cur"),
-            models.Index(fields=["receiving_agency", "status", "due_at"], name="dossier_queue_rcv"),
-            models.Index(fields=["returning_agency", "status", "due_at"], name="dossier_queue_ret"),
+            # The desk queues (dossiers/queues.py): one ordered index range per agency column and
+            # status, in the tab's exact order (due date then id), so a page reads only its rows
+            # whatever the agency's history. "Chờ tiếp nhận" is ordered by the intake deadline and
+            # "Đã trả" by the return date, newest first: partial indexes on those statuses.
+            models.Index(
+                fields=["current_agency", "status", "due_at", "id"], name="dossier_queue_cur"
+            ),
+            models.Index(
+                fields=["receiving_agency", "status", "due_at", "id"], name="dossier_queue_rcv"
+            ),
+            models.Index(
+                fields=["returning_agency", "status", "due_at", "id"], name="dossier_queue_ret"
+            ),
+            models.Index(
+                fields=["current_agency", "intake_due_at", "id"],
+                name="dossier_intake_cur",
+                condition=Q(status=1),
+            ),
+            models.Index(
+                fields=["receiving_agency", "intake_due_at", "id"],
+                name="dossier_intake_rcv",
+                condition=Q(status=1),
+            ),
+            models.Index(
+                fields=["returning_agency", "intake_due_at", "id"],
+                name="dossier_intake_ret",
+                condition=Q(status=1),
+            ),
+            models.Index(
+                F("current_agency"),
+                F("returned_at").desc(nulls_last=True),
+                F("id").desc(),
+                name="dossier_returned_cur",
+                condition=Q(status=10),
+            ),
+            models.Index(
+                F("receiving_agency"),
+                F("returned_at").desc(nulls_last=True),
+                F("id").desc(),
+                name="dossier_returned_rcv",
+                condition=Q(status=10),
+            ),
+            models.Index(
+                F("returning_agency"),
+                F("returned_at").desc(nulls_last=True),
+                F("id").desc(),
+                name="dossier_returned_ret",
+                condition=Q(status=10),
+            ),
             # "My dossiers".
             models.Index(fields=["applicant", "-submitted_at"], name="dossier_mine"),
             # Overdue sweeps look only at open dossiers.

@@ -27,6 +27,7 @@ from dossiers.views.common import (
     PAGE_SIZE,
     document_links,
     mark_deadlines,
+    prepare_rows,
     requested_documents,
     valid_code,
     with_download_urls,
@@ -67,8 +68,9 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
         .order_by("-submitted_at", "-id")
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    mark_deadlines(page.object_list)
-    return render(request, "dossiers/mine.html", {"page": page})
+    prepare_rows(page.object_list)
+    context = {"page": page, "waiting_label": _("Chờ tiếp nhận")}
+    return render(request, "dossiers/mine.html", context)
 
 
 def _own_dossier(request: HttpRequest, code: str) -> Dossier:

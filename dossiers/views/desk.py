@@ -3,20 +3,18 @@ forms post to a thin view around ``workflow.transition``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from dossiers import workflow
+from dossiers import queues, workflow
 from dossiers.errors import (
     DossierError,
     InvalidState,
@@ -26,19 +24,21 @@ from dossiers.errors import (
     ValidationError,
 )
 from dossiers.forms import apply_service_errors
-from dossiers.models import Attachment, Dossier, DossierEvent, Status
+from dossiers.models import Attachment, Dossier, DossierEvent
 from dossiers.panels import panels_for
+from dossiers.queues import DEFAULT_TAB, TABS, TABS_BY_KEY
 from dossiers.views.actions import ActionContext, action_label, make_form, offered_actions
 from dossiers.views.actions import service_payload as action_payload
 from dossiers.views.common import (
     PAGE_SIZE,
     document_links,
     mark_deadlines,
+    prepare_rows,
     staff_required,
     valid_code,
     with_download_urls,
 )
-from dossiers.web_filters import DeskFilter
+from dossiers.web_filters import DESK_FILTERS, DeskFilter
 from portal.models import Role, StaffMembership
 from portal.permissions import grants_for
 from procedures.models import Sector
@@ -47,27 +47,6 @@ CONFLICT_MESSAGE = gettext_lazy(
     "Hồ sơ đã được xử lý bởi người khác hoặc không còn ở trạng thái cho phép thao tác này."
 )
 
-
-@dataclass(frozen=True)
-class Tab:
-    key: str
-    label: str
-    status: int | None  # None: the overdue tab
-
-
-TABS = (
-    Tab("new", gettext_lazy("Chờ tiếp nhận"), Status.SUBMITTED),
-    Tab("received", gettext_lazy("Đã tiếp nhận"), Status.RECEIVED),
-    Tab("processing", gettext_lazy("Đang xử lý"), Status.PROCESSING),
-    Tab("supplement", gettext_lazy("Chờ bổ sung"), Status.SUPPLEMENT_REQUESTED),
-    Tab("payment", gettext_lazy("Chờ nghĩa vụ tài chính"), Status.PAYMENT_REQUESTED),
-    Tab("suspended", gettext_lazy("Tạm dừng"), Status.SUSPENDED),
-    Tab("overdue", gettext_lazy("Quá hạn"), None),
-    Tab("result", gettext_lazy("Chờ trả kết quả"), Status.RESULT_READY),
-    Tab("returned", gettext_lazy("Đã trả"), Status.RETURNED),
-)
-TABS_BY_KEY = {tab.key: tab for tab in TABS}
-DEFAULT_TAB = "new"
 
 QUEUE_FIELDS = (
     "code",
@@ -91,19 +70,16 @@ QUEUE_FIELDS = (
 )
 
 
-def _ordering(tab: Tab) -> list:
-    if tab.status == Status.SUBMITTED:
-        return [F("intake_due_at").asc(nulls_last=True), "id"]
-    if tab.status == Status.RETURNED:
-        return [F("returned_at").desc(nulls_last=True), "-id"]
-    if tab.status is None:
-        return [Coalesce("due_at", "intake_due_at").asc(nulls_last=True), "id"]
-    return [F("due_at").asc(nulls_last=True), "id"]
-
-
 def _filter_choices(user) -> tuple[list, list]:
-    sectors = list(Sector.objects.order_by("name").values_list("code", "name"))
+    """The sector and assignee options, cached per agency set until the directory changes."""
     grants = grants_for(user)
+    key = queues.directory_key(
+        "choices", "all" if grants.is_superuser else sorted(grants.agency_ids)
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    sectors = list(Sector.objects.order_by("name").values_list("code", "name"))
     memberships = StaffMembership.objects.filter(
         role=Role.SPECIALIST, is_active=True, user__is_active=True
     )
@@ -113,7 +89,20 @@ def _filter_choices(user) -> tuple[list, list]:
         "user__username", "user__full_name"
     )
     assignees = list({username: name or username for username, name in rows}.items())
+    cache.set(key, (sectors, assignees), queues.DIRECTORY_TTL)
     return sectors, assignees
+
+
+def _filter_form_html(request: HttpRequest, filterset: DeskFilter, choices_key: str) -> str:
+    """The filter form's fields, rendered once per (language, options, values): Django renders
+    every <option> through a template, which costs more than the rest of the page."""
+    data = sorted((name, request.GET.getlist(name)) for name in DESK_FILTERS)
+    key = queues.directory_key("form", [get_language(), choices_key, data])
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("partials/form_fields.html", {"form": filterset.form})
+        cache.set(key, html, queues.DIRECTORY_TTL)
+    return html
 
 
 def _query_without(params: QueryDict, *keys: str) -> str:
@@ -123,55 +112,13 @@ def _query_without(params: QueryDict, *keys: str) -> str:
     return copy.urlencode()
 
 
-#: Statuses whose tabs are counted on every page view: the open workload, bounded by what the
-#: agency has in hand. "Đã trả" grows with history and is counted only when it is shown.
-WORKLOAD_STATUSES = tuple(t.status for t in TABS if t.status not in (None, Status.RETURNED))
-
-
-def queue_scope(queryset, user, statuses):
-    """Narrow ``queryset`` (already ``visible_to(user)``) to the user's agencies' dossiers in
-    ``statuses``, written as one (agency, status) condition per agency column so PostgreSQL
-    answers it from the (agency, status, due_at) indexes instead of reading every dossier the
-    agency ever had. Never widens: it only adds a condition."""
-    grants = grants_for(user)
-    statuses = list(statuses)
-    if grants.is_superuser and not grants.agency_ids:
-        return queryset.filter(status__in=statuses)
-    agencies = list(grants.agency_ids)
-    return queryset.filter(
-        Q(current_agency_id__in=agencies, status__in=statuses)
-        | Q(receiving_agency_id__in=agencies, status__in=statuses)
-        | Q(returning_agency_id__in=agencies, status__in=statuses)
-    )
-
-
-def _tab_counts(filtered, user, tab: Tab, now) -> dict[str, int | None]:
-    statuses = set(WORKLOAD_STATUSES)
-    if tab.status == Status.RETURNED:
-        statuses.add(Status.RETURNED)
-    rows = (
-        queue_scope(filtered, user, statuses)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    by_status = dict(rows)
-    counts: dict[str, int | None] = {
-        t.key: by_status.get(t.status, 0) if t.status in statuses else None
-        for t in TABS
-        if t.status is not None
-    }
-    counts["overdue"] = queue_scope(filtered, user, WORKLOAD_STATUSES).overdue(now).count()
-    return counts
-
-
 @staff_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
     tab_key = request.GET.get("tab") or DEFAULT_TAB
     tab = TABS_BY_KEY.get(tab_key)
     sectors, assignees = _filter_choices(request.user)
+    choices_key = repr((sectors, assignees))
     base = Dossier.objects.visible_to(request.user)
     filterset = DeskFilter(request.GET, queryset=base, sectors=sectors, assignees=assignees)
     valid = filterset.is_valid() and tab is not None
@@ -179,21 +126,20 @@ def queue(request: HttpRequest) -> HttpResponse:
     counts: dict = {}
     page = None
     if valid:
-        filtered = filterset.qs
-        counts = _tab_counts(filtered, request.user, tab, now)
-        if tab.status is None:
-            rows = queue_scope(filtered, request.user, WORKLOAD_STATUSES).overdue(now)
-        else:
-            rows = queue_scope(filtered, request.user, [tab.status])
-        rows = (
-            rows.select_related("procedure", "procedure_version", "assignee", "current_agency")
-            .only(*QUEUE_FIELDS)
-            .order_by(*_ordering(tab))
-        )
-        paginator = Paginator(rows, PAGE_SIZE)
-        paginator.count = counts[tab.key]  # already counted above: no second COUNT query
+        grants = grants_for(request.user)
+        # The filters on unscoped rows: every queue branch is bounded to the user's agencies.
+        filtered = filterset.filter_queryset(Dossier.objects.all())
+        counts = queues.tab_counts(filtered, grants, tab, now, cacheable=not filterset.is_active)
+        rows = base.select_related(
+            "procedure", "procedure_version", "assignee", "current_agency"
+        ).only(*QUEUE_FIELDS)
+
+        def fetch(start: int, stop: int) -> list[Dossier]:
+            return queues.fetch_page(rows, filtered, grants, tab, now, start, stop)
+
+        paginator = Paginator(queues.QueueRows(counts[tab.key] or 0, fetch), PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
-        mark_deadlines(page.object_list, now)
+        prepare_rows(page.object_list, now)
     tabs = [
         {"key": t.key, "label": t.label, "count": counts.get(t.key), "current": t is tab}
         for t in TABS
@@ -203,6 +149,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "tab": tab,
         "filterset": filterset,
         "form": filterset.form,
+        # Bound forms with errors are rendered as they are; valid ones come from the cache.
+        "form_html": _filter_form_html(request, filterset, choices_key) if valid else None,
         "page": page,
         "tab_query": _query_without(request.GET, "tab", "page"),
         "page_query": _query_without(request.GET, "page"),
