@@ -2,8 +2,9 @@
 
 ``record_event`` appends one row of the process-control log (electronic Mẫu 05), creates the
 applicant's notifications for it, and — once the transaction commits — sends
-``dossier_transitioned`` with ``dossier_id``, ``action``, ``from_status``, ``to_status`` and
-``event_id``. Postal, documents, statistics and routing connect to that signal, so ``dossiers``
+``dossier_transitioned`` with ``dossier_id``, ``action``, ``from_status``, ``to_status``,
+``event_id`` and ``agency_ids`` (every agency the change involves: before and after, receiving,
+returning). Postal, documents, statistics and routing connect to that signal, so ``dossiers``
 never imports them (architecture.md). Receivers run after commit and must be idempotent; one
 failing receiver is logged and does not stop the others.
 """
@@ -52,7 +53,16 @@ def announce(event: DossierEvent) -> None:
         "to_status": event.to_status,
         "event_id": event.pk,
     }
-    code = event.dossier.code
+    dossier = event.dossier
+    involved = {
+        event.from_agency_id,
+        event.to_agency_id,
+        dossier.current_agency_id,
+        dossier.receiving_agency_id,
+        dossier.returning_agency_id,
+    }
+    kwargs["agency_ids"] = sorted(a for a in involved if a)
+    code = dossier.code
     transaction.on_commit(lambda: _after_commit(code, kwargs))
 
 

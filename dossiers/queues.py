@@ -259,28 +259,11 @@ def tab_counts(
     return counts
 
 
-def on_dossier_transitioned(sender, dossier_id=None, event_id=None, **kwargs) -> None:
-    """Any state change drops the counts of the agencies involved, before and after."""
-    from dossiers.models import DossierEvent
-
-    agencies: set[int] = set()
-    row = (
-        Dossier.objects.filter(pk=dossier_id)
-        .values_list("current_agency_id", "receiving_agency_id", "returning_agency_id")
-        .first()
-    )
-    if row:
-        agencies.update(row)
-    if event_id:
-        event = (
-            DossierEvent.objects.filter(pk=event_id)
-            .values_list("from_agency_id", "to_agency_id")
-            .first()
-        )
-        if event:
-            agencies.update(a for a in event if a)
-    if agencies:
-        forget_counts(agencies)
+def on_dossier_transitioned(sender, agency_ids=(), **kwargs) -> None:
+    """Any state change drops the counts of the agencies involved (``agency_ids`` of the
+    signal: before and after, receiving, returning); no query on the hand-over path."""
+    if agency_ids:
+        forget_counts(agency_ids)
 
 
 # --- the directory behind the filter form (sectors, specialists) ---------------------------------

@@ -83,7 +83,8 @@ def _local(moment: datetime.datetime | None) -> str:
 _DELIVERY_SQL = """
 SELECT h.state, h.dossier_id, h.reason, h.step_index, h.step_name, h.step_hours, h.created_at,
        d.status, d.current_agency_id, d.due_at,
-       t.id, t.is_active, t.name, t.code, f.name, f.code
+       t.id, t.is_active, t.name, t.code, f.name, f.code,
+       d.code, d.receiving_agency_id, d.returning_agency_id
 FROM {handover} h
 JOIN {dossier} d ON d.id = h.dossier_id
 JOIN {agency} t ON t.id = h.to_agency_id
@@ -110,6 +111,9 @@ class _Delivery:
     to_code: str
     from_name: str | None
     from_code: str | None
+    code: str
+    receiving_id: int | None
+    returning_id: int | None
 
 
 def _db_datetime(value) -> datetime.datetime | None:
@@ -256,6 +260,9 @@ def deliver(handover_id: int) -> str:
         # The history row: record_event reads these fields of the dossier, nothing else.
         dossier = Dossier(
             pk=found.dossier_id,
+            code=found.code,
+            receiving_agency_id=found.receiving_id,
+            returning_agency_id=found.returning_id,
             status=found.status,
             current_agency_id=found.to_id,
             assignee_id=None,

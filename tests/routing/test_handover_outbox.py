@@ -6,7 +6,8 @@ import datetime
 import pytest
 from django.db import transaction
 
-from dossiers import routing, routing_delivery
+from dossiers import routing, routing_delivery, tracking
+from dossiers.events import dossier_transitioned
 from dossiers.models import Dossier, DossierEvent, Status
 from dossiers.models_routing import (
     DossierRoute,
@@ -245,3 +246,29 @@ def test_the_sweeper_uses_a_constant_number_of_queries(
             p.walk_in()
     with django_assert_max_num_queries(6):
         assert routing_delivery.sweep_outbox(older_than=datetime.timedelta(0))["resent"] == size
+
+
+def test_a_delivery_announces_every_agency_and_the_code(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    """Receivers (the desk queue counts, public tracking) learn who is involved from the
+    signal itself: the hand-over path makes no query for them."""
+    heard, forgotten = [], []
+
+    def listener(sender, **kwargs):
+        heard.append(kwargs)
+
+    p = Province()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        dossier = p.walk_in()
+    monkeypatch.setattr(tracking, "forget", forgotten.append)
+    dossier_transitioned.connect(listener, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            for callback in callbacks:
+                callback()
+    finally:
+        dossier_transitioned.disconnect(listener)
+    handover = next(k for k in heard if k["action"] == "handover")
+    assert handover["agency_ids"] == sorted({p.commune.pk, p.department.pk})
+    assert dossier.code in forgotten  # the public steps changed: tracking's cache is dropped
