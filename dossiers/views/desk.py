@@ -88,6 +88,8 @@ QUEUE_FIELDS = (
     "assignee__first_name",
     "assignee__last_name",
     "current_agency__name",
+    "approval_requested_at",
+    "result_signed_at",
 )
 
 
@@ -142,6 +144,7 @@ def queue_scope(queryset, user, statuses):
         Q(current_agency_id__in=agencies, status__in=statuses)
         | Q(receiving_agency_id__in=agencies, status__in=statuses)
         | Q(returning_agency_id__in=agencies, status__in=statuses)
+        | Q(deciding_agency_id__in=agencies, status__in=statuses)
     )
 
 
