@@ -96,6 +96,13 @@ def signing_role(grants: Grants, dossier: Dossier) -> str:
     return CLERK if clerk else LEADER
 
 
+def has_signature_to_add(grants: Grants, dossier: Dossier) -> bool:
+    """Offer the sign form only while the user's signature is still missing."""
+    if signing_role(grants, dossier) == LEADER:
+        return dossier.result_signed_at is None
+    return dossier.result_signed_at is not None and dossier.result_countersigned_at is None
+
+
 def sign_labels(grants: Grants, dossier: Dossier) -> tuple[str, str]:
     """(form title, button) of the sign form for this user: role-aware."""
     title, button = SIGN_LABELS[signing_role(grants, dossier)]
@@ -278,6 +285,7 @@ register(
         may_sign,
         _clean_sign,
         _sign,
+        offered=has_signature_to_add,
     )
 )
 register(

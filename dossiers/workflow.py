@@ -86,6 +86,9 @@ class Action:
     clean: Callable[[Mapping, Dossier, Grants], dict]
     apply: Callable[[Context], None]
     public: bool = True
+    #: Narrows what ``allowed_actions`` offers (e.g. ``sign`` once the signer has signed);
+    #: ``transition`` still explains a refusal with its own 409.
+    offered: Callable[[Grants, Dossier], bool] | None = None
 
 
 ACTIONS: dict[str, Action] = {}
@@ -455,7 +458,9 @@ def allowed_actions(dossier: Dossier, user) -> list[str]:
     return [
         name
         for name, action in ACTIONS.items()
-        if dossier.status in action.from_statuses and action.permitted(grants, dossier)
+        if dossier.status in action.from_statuses
+        and action.permitted(grants, dossier)
+        and (action.offered is None or action.offered(grants, dossier))
     ]
 
 

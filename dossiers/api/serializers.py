@@ -256,6 +256,7 @@ class ActionRequestSerializer(serializers.Serializer):
     new_due_date = serializers.DateField(required=False)
     result_summary = serializers.CharField(required=False)
     result_file = serializers.FileField(required=False)
+    draft_file = serializers.FileField(required=False)
     method = serializers.ChoiceField(choices=ResultDelivery.choices, required=False)
 
 

@@ -134,6 +134,7 @@ def test_clerk_countersigns_and_both_signatures_verify(signing):
 
 def test_clerk_cannot_sign_before_the_leader_and_leader_signs_once(signing):
     dossier = signing.result_ready()
+    assert "sign" not in allowed_actions(dossier, signing.clerk)
     with pytest.raises(InvalidState) as error:
         transition(dossier.code, "sign", signing.clerk)
     assert error.value.status_code == 409 and "lãnh đạo" in error.value.message
@@ -321,6 +322,8 @@ def test_processing_page_offers_role_aware_sign_forms(signing):
     dossier.refresh_from_db()
     assert dossier.result_signed_at is not None
 
+    leader_html = client_for(signing.leader).get(desk_page(dossier.code)).content.decode()
+    assert "/actions/sign/" not in leader_html  # signed: nothing more to sign
     html = client_for(signing.clerk).get(desk_page(dossier.code)).content.decode()
     assert ">Ký ban hành</h3>" in html
     assert "bản trước khi ký, đã được thay bằng bản ký số" in html
