@@ -28,6 +28,7 @@ import logging
 from collections.abc import Mapping
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -129,13 +130,25 @@ def current_result(dossier: Dossier) -> Attachment | None:
 
 def require_signed_result(dossier: Dossier) -> None:
     """``return`` of a procedure whose result must be signed: refused until the leader signed."""
-    if dossier.procedure_version.result_must_be_signed and dossier.result_signed_at is None:
+    if not result_releasable(dossier):
         raise InvalidState(
             _(
                 "Thủ tục này yêu cầu kết quả phải được lãnh đạo ký số; kết quả chưa được ký "
                 "nên chưa thể trả cho người nộp."
             )
         )
+
+
+def result_releasable(dossier: Dossier) -> bool:
+    """The result may leave the agency (returned at the desk, handed to the post): signed by
+    the leader when the procedure requires it. Mirrors ``releasable_q``."""
+    return (
+        not dossier.procedure_version.result_must_be_signed or dossier.result_signed_at is not None
+    )
+
+
+def releasable_q() -> Q:
+    return Q(procedure_version__result_must_be_signed=False) | Q(result_signed_at__isnull=False)
 
 
 def report_as_json(report) -> dict:

@@ -2,7 +2,8 @@
 commit): dossiers never import postal, postal listens.
 
 - an online dossier filed with pickup by post (submitted, or received) → a pickup shipment;
-- result ready (status 9) with delivery by post → a delivery shipment;
+- result ready (status 9) with delivery by post → a delivery shipment, once the result may leave
+  the agency (signed by the leader when the procedure requires it: the ``sign`` event);
 - refused or withdrawn → open pickups are cancelled.
 
 Each shipment is written as an outbox row in the listener's own transaction and booked by a
@@ -16,6 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier, FilingChannel, ResultDelivery, Status
+from dossiers.result_signing import releasable_q
 from postal import services
 from postal.models import Direction, Shipment
 
@@ -52,6 +54,7 @@ def missing_shipments(limit: int = 200) -> list[tuple[int, str]]:
         channel=FilingChannel.ONLINE,
     ).values_list("pk", flat=True)[:limit]
     deliveries = postal.filter(
+        releasable_q(),
         never(Direction.DELIVERY),
         status=Status.RESULT_READY,
         result_delivery=ResultDelivery.POST,

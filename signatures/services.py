@@ -6,9 +6,7 @@ this app knows nothing of dossiers (shared/docs/architecture.md).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.db import transaction
@@ -113,8 +111,7 @@ def sign_document(
     """
     certificate = active_certificate_for(user)
     field_name = field_name or next_field_name(pdf_bytes)
-    signed = outside_event_loop(
-        sign_pdf,
+    signed = sign_pdf(
         pdf_bytes,
         certificate,
         reason=reason,
@@ -132,24 +129,6 @@ def sign_document(
             document_sha256=hashlib.sha256(signed).hexdigest(),
         )
     return signed
-
-
-def outside_event_loop(function, *args, **kwargs):
-    """Call ``function`` where ``asyncio.run`` works.
-
-    pyHanko's synchronous ``sign_pdf`` runs its own event loop with ``asyncio.run``, which
-    fails in a thread that already runs one (an async view's thread, Playwright's sync API in
-    tests, an eventlet/gevent worker). There the call moves to a short-lived thread of its own;
-    elsewhere (WSGI requests, prefork Celery workers, management commands) it runs in place.
-    ``function`` must not use the database: the other thread would have its own connection,
-    outside the caller's transaction.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return function(*args, **kwargs)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-signing") as pool:
-        return pool.submit(function, *args, **kwargs).result()
 
 
 def import_pkcs12(

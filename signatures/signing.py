@@ -13,10 +13,12 @@ pyHanko work for any pyHanko signer (the benchmark and tests use it directly).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 import logging
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -211,6 +213,24 @@ def next_field_name(pdf_bytes: bytes) -> str:
         raise InvalidPdf() from exc
 
 
+def outside_event_loop(function, *args, **kwargs):
+    """Call ``function`` where ``asyncio.run`` works.
+
+    pyHanko's synchronous ``PdfSigner.sign_pdf`` runs its own event loop with ``asyncio.run``,
+    which raises in a thread that already runs one (an async view's thread, Playwright's sync
+    API in tests, a gevent/eventlet worker). There the call moves to a short-lived thread of its
+    own; elsewhere (WSGI requests, prefork Celery workers, management commands) it runs in
+    place. ``function`` must not use the database: the other thread would have its own
+    connection, outside the caller's transaction.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-signing") as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def sign_with(
     pdf_bytes: bytes,
     pyhanko_signer: signers.Signer,
@@ -254,8 +274,11 @@ def sign_with(
     )
     output = io.BytesIO()
     try:
-        pdf_signer.sign_pdf(
-            writer, output=output, appearance_text_params={"body": stamp_body(stamp, now)}
+        outside_event_loop(
+            pdf_signer.sign_pdf,
+            writer,
+            output=output,
+            appearance_text_params={"body": stamp_body(stamp, now)},
         )
     except TimestampRequestError as exc:
         raise SigningFailed(

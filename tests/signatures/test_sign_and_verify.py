@@ -115,3 +115,17 @@ def test_unsigned_pdf_reports_no_signature(trusted, pdf):
     report = verify_pdf(pdf)
     assert report.verdict == "unsigned"
     assert report.signatures == []
+
+
+def test_signing_works_inside_a_running_event_loop(trusted, leader_cert, pdf):
+    """pyHanko's sign_pdf calls asyncio.run: inside a running loop (an async view, Playwright's
+    sync API) the signing moves to a thread of its own instead of raising RuntimeError."""
+    import asyncio
+
+    async def sign_in_loop() -> bytes:
+        asyncio.get_running_loop()  # a loop runs in this thread
+        return sign_pdf(pdf, leader_cert, reason="Phê duyệt", location="Đà Lạt")
+
+    signed = asyncio.run(sign_in_loop())
+    report = verify_pdf(signed)
+    assert report.verdict == "valid" and report.signatures[0].signer_name == "Đặng Văn Khoa"
