@@ -13,12 +13,10 @@ pyHanko work for any pyHanko signer (the benchmark and tests use it directly).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
 import logging
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,6 +34,7 @@ from pyhanko.stamp import TextStampStyle
 
 from signatures.conf import setting
 from signatures.errors import CertificateNotUsable, InvalidPdf, SignatureError, SigningFailed
+from signatures.loops import outside_event_loop
 from signatures.providers import get_provider
 
 if TYPE_CHECKING:
@@ -211,24 +210,6 @@ def next_field_name(pdf_bytes: bytes) -> str:
         return _free_field_name(_signature_fields(_open(pdf_bytes)))
     except (PdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidPdf() from exc
-
-
-def outside_event_loop(function, *args, **kwargs):
-    """Call ``function`` where ``asyncio.run`` works.
-
-    pyHanko's synchronous ``PdfSigner.sign_pdf`` runs its own event loop with ``asyncio.run``,
-    which raises in a thread that already runs one (an async view's thread, Playwright's sync
-    API in tests, a gevent/eventlet worker). There the call moves to a short-lived thread of its
-    own; elsewhere (WSGI requests, prefork Celery workers, management commands) it runs in
-    place. ``function`` must not use the database: the other thread would have its own
-    connection, outside the caller's transaction.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return function(*args, **kwargs)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-signing") as pool:
-        return pool.submit(function, *args, **kwargs).result()
 
 
 def sign_with(
