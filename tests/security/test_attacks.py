@@ -10,6 +10,7 @@ from urllib.parse import quote, urljoin
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dossiers.models import Dossier, Status
 from dossiers.workflow import transition
@@ -195,11 +196,12 @@ def test_hostile_text_is_escaped_in_pages_pdfs_and_exports(world_media):
     assert 'alert("ten")' in text.replace("\n", ""), "receipt: the name vanished (parsed?)"
 
     # Exports: the ledger keeps hostile text as text, never as a spreadsheet formula.
+    # The ledger counts local days (UTC+7): after 17:00 UTC the UTC date is a day behind.
+    day = timezone.localdate(dossier.received_at or dossier.submitted_at).isoformat()
     ledger = world.client("desk").get(
         reverse("documents:ledger"),
-        {"from": dossier.submitted_at.date().isoformat(), "to": dossier.submitted_at.date()
-         .isoformat(), "format": "xlsx"},
-    )  # fmt: skip
+        {"from": day, "to": day, "format": "xlsx"},
+    )
     assert ledger.status_code == 200
     sheet = load_workbook(io.BytesIO(ledger.content)).active
     cells = [cell for row in sheet.iter_rows() for cell in row if cell.value]
