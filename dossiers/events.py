@@ -4,9 +4,9 @@
 applicant's notifications for it, and — once the transaction commits — sends
 ``dossier_transitioned`` with ``dossier_id``, ``action``, ``from_status``, ``to_status``,
 ``event_id`` and ``agency_ids`` (every agency the change involves: before and after, receiving,
-returning). Postal, documents, statistics and routing connect to that signal, so ``dossiers``
-never imports them (architecture.md). Receivers run after commit and must be idempotent; one
-failing receiver is logged and does not stop the others.
+returning, deciding). Postal, documents, statistics and routing connect to that signal, so
+``dossiers`` never imports them (architecture.md). Receivers run after commit and must be
+idempotent; one failing receiver is logged and does not stop the others.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def announce(event: DossierEvent) -> None:
         dossier.current_agency_id,
         dossier.receiving_agency_id,
         dossier.returning_agency_id,
+        dossier.deciding_agency_id,
     }
     kwargs["agency_ids"] = sorted(a for a in involved if a)
     code = dossier.code

@@ -309,6 +309,23 @@ class CompleteForm(NoteForm):
             )
 
 
+class SignForm(NoteForm):
+    """The sign action: the certificate is the signer's own registered one; only a note."""
+
+
+class SubmitForApprovalForm(forms.Form):
+    note = forms.CharField(
+        label=_("Nội dung đề xuất, dự thảo kết quả"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    draft_file = forms.FileField(
+        label=_("Tệp dự thảo (PDF, không bắt buộc)"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "application/pdf"}),
+    )
+
+
 class ReturnForm(NoteForm):
     method = forms.ChoiceField(
         label=_("Hình thức trả kết quả"), choices=ResultDelivery.choices, widget=forms.RadioSelect

@@ -73,6 +73,7 @@ class DossierQuerySet(ScopedQuerySet):
                 Q(receiving_agency_id__in=agencies)
                 | Q(current_agency_id__in=agencies)
                 | Q(returning_agency_id__in=agencies)
+                | Q(deciding_agency_id__in=agencies)
             )
         return self.filter(condition)
 
@@ -102,6 +103,12 @@ class DossierQuerySet(ScopedQuerySet):
             )
             condition |= Q(receiving_agency_id__in=desks, status=Status.SUBMITTED)
             condition |= Q(returning_agency_id__in=desks, status=Status.RESULT_READY)
+            # The deciding agency's leader signs the result after it has travelled back.
+            condition |= Q(
+                deciding_agency_id__in=grants.agencies_with("leader"),
+                status=Status.RESULT_READY,
+                result_signed_at__isnull=True,
+            )
         return self.filter(condition)
 
     def open(self) -> DossierQuerySet:
@@ -172,6 +179,15 @@ class Dossier(models.Model):
         on_delete=models.PROTECT,
         related_name="returning_dossiers",
     )
+    deciding_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("cơ quan giải quyết"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decided_dossiers",
+        help_text=_("Cơ quan có kết quả giải quyết; lãnh đạo cơ quan này ký số kết quả."),
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("chuyên viên xử lý"),
@@ -213,6 +229,13 @@ class Dossier(models.Model):
         _("đã trả qua"), max_length=10, choices=ResultDelivery.choices, blank=True
     )
     result_summary = models.TextField(_("tóm tắt kết quả"), blank=True)
+    approval_requested_at = models.DateTimeField(
+        _("trình lãnh đạo phê duyệt lúc"), null=True, blank=True
+    )
+    result_signed_at = models.DateTimeField(_("lãnh đạo ký số kết quả lúc"), null=True, blank=True)
+    result_countersigned_at = models.DateTimeField(
+        _("văn thư ký ban hành lúc"), null=True, blank=True
+    )
     fee_vnd = models.PositiveBigIntegerField(_("phí, lệ phí (đồng)"), default=0)
     payment_due_vnd = models.PositiveBigIntegerField(_("số tiền phải nộp (đồng)"), default=0)
     paid_online = models.BooleanField(_("đã thanh toán trực tuyến"), default=False)
@@ -259,6 +282,10 @@ class Dossier(models.Model):
             models.Index(
                 fields=["returning_agency", "status", "due_at", "id"], name="dossier_queue_ret"
             ),
+            # The deciding agency keeps the result it signs (statuses 9 and 10 only).
+            models.Index(
+                fields=["deciding_agency", "status", "due_at", "id"], name="dossier_queue_dec"
+            ),
             models.Index(
                 fields=["current_agency", "intake_due_at", "id"],
                 name="dossier_intake_cur",
@@ -293,6 +320,13 @@ class Dossier(models.Model):
                 F("returned_at").desc(nulls_last=True),
                 F("id").desc(),
                 name="dossier_returned_ret",
+                condition=Q(status=10),
+            ),
+            models.Index(
+                F("deciding_agency"),
+                F("returned_at").desc(nulls_last=True),
+                F("id").desc(),
+                name="dossier_returned_dec",
                 condition=Q(status=10),
             ),
             # "My dossiers".
@@ -344,6 +378,7 @@ class AttachmentKind(models.TextChoices):
     FILING = "filing", _("Thành phần hồ sơ")
     SUPPLEMENT = "supplement", _("Hồ sơ bổ sung")
     RESULT = "result", _("Kết quả giải quyết")
+    DRAFT = "draft", _("Dự thảo kết quả")
 
 
 class AttachmentQuerySet(ScopedQuerySet):
@@ -374,6 +409,18 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    #: A result replaced by its signed copy: kept (never deleted), no longer the result.
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name=_("được thay bằng"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    #: The verification of the file's signatures, made when it was signed (the file never
+    #: changes, so pages read this instead of re-verifying on every view).
+    signature_report = models.JSONField(_("kết quả kiểm tra chữ ký số"), null=True, blank=True)
 
     objects = AttachmentQuerySet.as_manager()
 
@@ -407,7 +454,9 @@ class EventAction(models.TextChoices):
     SUSPEND = "suspend", _("Dừng xử lý")
     RESUME = "resume", _("Tiếp tục xử lý")
     APOLOGIZE = "apologize", _("Xin lỗi và hẹn lại ngày trả kết quả")
+    SUBMIT_FOR_APPROVAL = "submit-for-approval", _("Trình lãnh đạo phê duyệt")
     COMPLETE = "complete", _("Có kết quả giải quyết")
+    SIGN = "sign", _("Ký số kết quả")
     RETURN = "return", _("Trả kết quả")
     WITHDRAW = "withdraw", _("Rút hồ sơ")
 

@@ -32,7 +32,14 @@ from django.utils.translation import gettext_lazy
 from dossiers.models import PAUSED_STATUSES, RUNNING_STATUSES, Dossier, Status, overdue_q
 from portal.permissions import Grants
 
-AGENCY_COLUMNS = ("current_agency_id", "receiving_agency_id", "returning_agency_id")
+#: Where a dossier shows up for an agency: it receives it, holds it, returns it, or decided it
+#: (the deciding leader signs the result after it has travelled back; ``visible_to``).
+AGENCY_COLUMNS = (
+    "current_agency_id",
+    "receiving_agency_id",
+    "returning_agency_id",
+    "deciding_agency_id",
+)
 COUNTS_TTL = 60  # seconds
 DIRECTORY_TTL = 300  # seconds: filter options (sectors, specialists) and the rendered form
 CACHE_PREFIX = "desk-queue"

@@ -263,6 +263,7 @@ class Generator:
             "receiving_agency_id": desk.pk,
             "current_agency_id": desk.pk,
             "returning_agency_id": desk.pk,
+            "deciding_agency_id": None,
             "assignee_id": None,
             "status": status,
             "submitted_at": submitted,
@@ -283,6 +284,9 @@ class Generator:
             "delivery_address": "",
             "return_method": "",
             "result_summary": "",
+            "approval_requested_at": None,
+            "result_signed_at": None,
+            "result_countersigned_at": None,
             "fee_vnd": fee,
             "payment_due_vnd": 0,
             "paid_online": False,
@@ -295,6 +299,7 @@ class Generator:
         if status in (Status.RESULT_READY, Status.RETURNED):
             last = self._completion(received, due)
             row["completed_at"] = last
+            row["deciding_agency_id"] = desk.pk
             if status == Status.RETURNED:
                 row["returned_at"] = row["closed_at"] = last
                 row["return_method"] = "desk"

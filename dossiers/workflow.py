@@ -16,8 +16,11 @@ Who may act (interfaces.md), superusers included everywhere:
 receive/refuse: desk of the receiving agency; assign: desk or leader of the holding agency;
 request-supplement, request-payment, confirm-payment: staff of the holding agency (the
 receiving desk may also confirm a payment made at its counter); suspend, resume, apologize,
-complete: leader of the holding agency; return: desk of the returning agency; supplement and
-withdraw: the owner, or the receiving desk acting for a citizen at the counter.
+complete: leader of the holding agency; submit-for-approval: specialist of the holding agency;
+sign: leader of the deciding agency, then a clerk of the deciding or returning agency
+(``result_signing.py``); return: desk of the returning agency (after the leader's signature
+when the procedure requires it); supplement and withdraw: the owner, or the receiving desk
+acting for a citizen at the counter.
 """
 
 from __future__ import annotations
@@ -83,6 +86,9 @@ class Action:
     clean: Callable[[Mapping, Dossier, Grants], dict]
     apply: Callable[[Context], None]
     public: bool = True
+    #: Narrows what ``allowed_actions`` offers (e.g. ``sign`` once the signer has signed);
+    #: ``transition`` still explains a refusal with its own 409.
+    offered: Callable[[Grants, Dossier], bool] | None = None
 
 
 ACTIONS: dict[str, Action] = {}
@@ -277,6 +283,7 @@ def _clean_return(payload: Mapping, dossier: Dossier, grants: Grants) -> dict:
     ):
         cleaner.add("method", _("Thủ tục này không trả kết quả qua bưu chính."))
     cleaner.raise_if_errors()
+    result_signing.require_signed_result(dossier)
     return {"method": method, "note": note}
 
 
@@ -366,6 +373,8 @@ def _complete(ctx: Context) -> None:
         ctx.writer, ctx.dossier, [checked], kind=AttachmentKind.RESULT, user=ctx.actor
     )
     ctx.dossier.completed_at = ctx.now
+    ctx.dossier.deciding_agency_id = ctx.dossier.current_agency_id
+    ctx.dossier.approval_requested_at = None
     ctx.dossier.result_summary = ctx.data["result_summary"]
     ctx.note = ctx.data["result_summary"]
 
@@ -414,6 +423,8 @@ register(Action(EventAction.WITHDRAW, frozenset({S.SUBMITTED, S.RECEIVED, S.PROC
                 owner_or_receiving_desk, _reason_required, _withdraw))  # fmt: skip
 register(Action(EventAction.FORWARD, frozenset({S.RECEIVED, S.PROCESSING}), S.PROCESSING,
                 holding_staff, routing.clean_forward, routing.apply_forward))  # fmt: skip
+# ``sign`` and ``submit-for-approval`` register themselves (dossiers/result_signing.py, imported
+# at the end of this module).
 
 
 # --- the service ----------------------------------------------------------------------------
@@ -447,7 +458,9 @@ def allowed_actions(dossier: Dossier, user) -> list[str]:
     return [
         name
         for name, action in ACTIONS.items()
-        if dossier.status in action.from_statuses and action.permitted(grants, dossier)
+        if dossier.status in action.from_statuses
+        and action.permitted(grants, dossier)
+        and (action.offered is None or action.offered(grants, dossier))
     ]
 
 
@@ -508,3 +521,6 @@ def refuse(dossier_ref, actor, reason: str) -> Dossier:
 
 def withdraw(dossier_ref, actor, reason: str) -> Dossier:
     return transition(dossier_ref, EventAction.WITHDRAW, actor, reason=reason)
+
+
+from dossiers import result_signing  # noqa: E402  (registers sign and submit-for-approval)

@@ -2,7 +2,8 @@
 commit): dossiers never import postal, postal listens.
 
 - an online dossier filed with pickup by post (submitted, or received) → a pickup shipment;
-- result ready (status 9) with delivery by post → a delivery shipment;
+- result ready (status 9) with delivery by post → a delivery shipment, once the result may leave
+  the agency (signed by the leader when the procedure requires it: the ``sign`` event);
 - refused or withdrawn → open pickups are cancelled.
 
 Each shipment is written as an outbox row in the listener's own transaction and booked by a
@@ -15,15 +16,18 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from dossiers.models import Dossier, FilingChannel, ResultDelivery, Status
+from dossiers.models import Dossier, EventAction, FilingChannel, ResultDelivery, Status
+from dossiers.result_signing import releasable_q
 from postal import services
 from postal.models import Direction, Shipment
 
 
 def on_dossier_transitioned(sender, *, dossier_id, action, from_status, to_status, **kwargs):
     # Hand-overs, forwards, assignments keep the status: nothing to do, and no query (routing
-    # delivers thousands of hand-overs; each one used to read its dossier here).
-    if from_status == to_status or to_status not in (
+    # delivers thousands of hand-overs; each one used to read its dossier here). Signing keeps
+    # status 9 but may release a result that waited for the leader's signature.
+    keeps_status = from_status == to_status and action != EventAction.SIGN
+    if keeps_status or to_status not in (
         Status.SUBMITTED,
         Status.RECEIVED,
         Status.RESULT_READY,
@@ -60,6 +64,7 @@ def missing_shipments(limit: int = 200) -> list[tuple[int, str]]:
         channel=FilingChannel.ONLINE,
     ).values_list("pk", flat=True)[:limit]
     deliveries = postal.filter(
+        releasable_q(),
         never(Direction.DELIVERY),
         status=Status.RESULT_READY,
         result_delivery=ResultDelivery.POST,

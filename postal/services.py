@@ -422,7 +422,11 @@ def wants_pickup(dossier: Dossier) -> bool:
 
 
 def wants_delivery(dossier: Dossier) -> bool:
-    return dossier.result_delivery == ResultDelivery.POST
+    """Delivery by post, once the result may leave the agency: a procedure whose result must
+    be signed waits for the leader's signature (the ``sign`` event, still at status 9)."""
+    from dossiers.result_signing import result_releasable
+
+    return dossier.result_delivery == ResultDelivery.POST and result_releasable(dossier)
 
 
 def ensure_shipment(dossier: Dossier, direction: str) -> Shipment | None:

@@ -33,6 +33,8 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from signatures.loops import outside_event_loop
+
 logger = logging.getLogger(__name__)
 
 VALID = "valid"
@@ -298,8 +300,15 @@ def inspect_pdf(
 ) -> VerificationReport:
     """Every signature of ``pdf_bytes`` with its verdict; ``PdfRefused`` when unreadable.
 
-    ``trust_roots`` and ``other_certs`` are DER-encoded certificates.
+    ``trust_roots`` and ``other_certs`` are DER-encoded certificates. pyHanko's validation runs
+    ``asyncio.run``: under a running event loop it moves to a thread (``loops.py``).
     """
+    return outside_event_loop(_inspect_pdf, pdf_bytes, trust_roots, other_certs)
+
+
+def _inspect_pdf(
+    pdf_bytes: bytes, trust_roots: list[bytes], other_certs: list[bytes]
+) -> VerificationReport:
     roots, others = _load(trust_roots), _load(other_certs)
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=True)

@@ -34,6 +34,7 @@ from pyhanko.stamp import TextStampStyle
 
 from signatures.conf import setting
 from signatures.errors import CertificateNotUsable, InvalidPdf, SignatureError, SigningFailed
+from signatures.loops import outside_event_loop
 from signatures.providers import get_provider
 
 if TYPE_CHECKING:
@@ -254,8 +255,11 @@ def sign_with(
     )
     output = io.BytesIO()
     try:
-        pdf_signer.sign_pdf(
-            writer, output=output, appearance_text_params={"body": stamp_body(stamp, now)}
+        outside_event_loop(
+            pdf_signer.sign_pdf,
+            writer,
+            output=output,
+            appearance_text_params={"body": stamp_body(stamp, now)},
         )
     except TimestampRequestError as exc:
         raise SigningFailed(

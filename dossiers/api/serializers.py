@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dossiers import deadlines
@@ -97,7 +98,11 @@ class DossierSerializer(serializers.ModelSerializer):
         cache = getattr(obj, "_prefetched_objects_cache", {})
         if "attachments" not in cache:
             return None
-        results = [a for a in obj.attachments.all() if a.kind == AttachmentKind.RESULT]
+        results = [
+            a
+            for a in obj.attachments.all()
+            if a.kind == AttachmentKind.RESULT and a.superseded_by_id is None
+        ]
         return results[-1] if results else None
 
 
@@ -116,6 +121,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
             "size",
             "sha256",
             "created_at",
+            "superseded_by",
             "url",
         ]
         read_only_fields = fields
@@ -130,7 +136,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 class DossierDetailSerializer(DossierSerializer):
     """One dossier with its files and the actions the caller may take now."""
 
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    attachments = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
     class Meta(DossierSerializer.Meta):
@@ -150,10 +156,24 @@ class DossierDetailSerializer(DossierSerializer):
             "result_summary",
             "fee_vnd",
             "payment_due_vnd",
+            "approval_requested_at",
+            "result_signed_at",
+            "result_countersigned_at",
             "attachments",
             "actions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, obj: Dossier) -> list[dict]:
+        """Every file; the applicant does not see the officials' internal drafts."""
+        request = self.context.get("request")
+        user_id = getattr(getattr(request, "user", None), "pk", None)
+        hide_drafts = obj.applicant_id is not None and obj.applicant_id == user_id
+        files = [
+            a for a in obj.attachments.all() if not (hide_drafts and a.kind == AttachmentKind.DRAFT)
+        ]
+        return AttachmentSerializer(files, many=True, context=self.context).data
 
     def get_actions(self, obj: Dossier) -> list[str]:
         request = self.context.get("request")
@@ -236,6 +256,7 @@ class ActionRequestSerializer(serializers.Serializer):
     new_due_date = serializers.DateField(required=False)
     result_summary = serializers.CharField(required=False)
     result_file = serializers.FileField(required=False)
+    draft_file = serializers.FileField(required=False)
     method = serializers.ChoiceField(choices=ResultDelivery.choices, required=False)
 
 

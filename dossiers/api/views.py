@@ -33,7 +33,9 @@ from dossiers.workflow import find_visible, transition
 
 CODE_REGEX = r"[A-Za-z0-9.\-_]+"
 #: Body keys the services fill themselves (never accepted from the client as data).
-RESERVED_KEYS = {"files", "checked", "result_file", "generate_with"}
+RESERVED_KEYS = {"files", "checked", "result_file", "draft_file", "generate_with"}
+#: Single-file fields of some actions (complete, submit-for-approval), not filing documents.
+ACTION_FILE_FIELDS = ("result_file", "draft_file")
 LIST_FIELDS = {"documents"}
 
 
@@ -84,7 +86,7 @@ def _document_files(request) -> dict[str, list]:
     for key in request.FILES:
         if key.startswith("doc_") and len(key) > 4:
             files[key[4:]] = request.FILES.getlist(key)
-        elif key != "result_file":
+        elif key not in ACTION_FILE_FIELDS:
             unexpected.append(key)
     if unexpected:
         raise DRFValidationError(
@@ -165,8 +167,9 @@ class DossierActionView(DomainErrorsMixin, APIView):
         payload = _plain_data(request.data)
         if request.FILES:
             payload["files"] = _document_files(request)
-            if "result_file" in request.FILES:
-                payload["result_file"] = request.FILES["result_file"]
+            for name in ACTION_FILE_FIELDS:
+                if name in request.FILES:
+                    payload[name] = request.FILES[name]
         dossier = transition(code, action, request.user, **payload)
         dossier = _detail_queryset(request.user).get(pk=dossier.pk)
         context = {"request": request, "now": timezone.now()}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dossiers import routing, workflow
+from dossiers import result_signing, routing, workflow
 from dossiers.forms import (
     ApologizeForm,
     AssignForm,
@@ -25,12 +25,15 @@ from dossiers.forms import (
     RequestPaymentForm,
     RequestSupplementForm,
     ReturnForm,
+    SignForm,
+    SubmitForApprovalForm,
     SupplementForm,
     WithdrawForm,
 )
 from dossiers.models import Dossier, EventAction
 from dossiers.views.common import requested_documents
 from portal.models import Role, StaffMembership
+from portal.permissions import grants_for
 from procedures.models import RequiredDocument
 
 
@@ -56,6 +59,10 @@ ACTION_UI: dict[str, ActionUI] = {
     EventAction.APOLOGIZE: ActionUI(ApologizeForm, _("Gửi phiếu xin lỗi, hẹn lại")),
     EventAction.COMPLETE: ActionUI(CompleteForm, _("Hoàn thành, chuyển trả kết quả"), True),
     EventAction.RETURN: ActionUI(ReturnForm, _("Trả kết quả")),
+    EventAction.SIGN: ActionUI(SignForm, _("Ký số")),
+    EventAction.SUBMIT_FOR_APPROVAL: ActionUI(
+        SubmitForApprovalForm, _("Trình lãnh đạo"), multipart=True
+    ),
     EventAction.WITHDRAW: ActionUI(WithdrawForm, _("Rút hồ sơ theo đề nghị"), danger=True),
 }
 #: Actions registered later (e.g. by the Routing issue) without a dedicated form.
@@ -161,6 +168,19 @@ class OfferedAction:
     ui: ActionUI
     form: forms.Form
 
+    @property
+    def button(self) -> str:
+        return str(self.ui.button)
+
+
+def _labels(name: str, dossier: Dossier, user) -> tuple[str, ActionUI]:
+    """The form's title and button; the sign form names the signature the user adds."""
+    ui = ACTION_UI.get(name, FALLBACK_UI)
+    if name == EventAction.SIGN:
+        title, button = result_signing.sign_labels(grants_for(user), dossier)
+        return title, ActionUI(ui.form_class, button, ui.multipart, ui.danger)
+    return action_label(name), ui
+
 
 def offered_actions(
     dossier: Dossier, user, *, bound: tuple[str, forms.Form] | None = None
@@ -170,7 +190,6 @@ def offered_actions(
     offered = []
     for name in workflow.allowed_actions(dossier, user):
         form = bound[1] if bound and bound[0] == name else make_form(name, ctx)
-        offered.append(
-            OfferedAction(name, action_label(name), ACTION_UI.get(name, FALLBACK_UI), form)
-        )
+        label, ui = _labels(name, dossier, user)
+        offered.append(OfferedAction(name, label, ui, form))
     return offered

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from dossiers import ratings, workflow
+from dossiers import ratings, result_signing, workflow
 from dossiers.errors import DossierError, NotFound, ValidationError
 from dossiers.forms import RatingForm, SupplementForm, WithdrawForm, apply_service_errors
 from dossiers.models import (
@@ -128,7 +128,10 @@ def _render_detail(
     actions = workflow.allowed_actions(dossier, request.user)
     events = _timeline(dossier)
     attachments = with_download_urls(
-        dossier, Attachment.objects.filter(dossier=dossier).order_by("id")
+        dossier,
+        result_signing.citizen_files(
+            list(Attachment.objects.filter(dossier=dossier).order_by("id"))
+        ),
     )
     supplement_request = next(
         (e for e in reversed(events) if e.action == EventAction.REQUEST_SUPPLEMENT), None
@@ -148,6 +151,9 @@ def _render_detail(
         "dossier": dossier,
         "events": events,
         "attachments": attachments,
+        "result_verification": result_signing.result_verification(attachments)
+        if dossier.status in (Status.RESULT_READY, Status.RETURNED)
+        else None,
         "supplement_form": supplement_form if "supplement" in actions else None,
         "supplement_request": supplement_request
         if dossier.status == Status.SUPPLEMENT_REQUESTED

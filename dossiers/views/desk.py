@@ -67,6 +67,8 @@ QUEUE_FIELDS = (
     "assignee__first_name",
     "assignee__last_name",
     "current_agency__name",
+    "approval_requested_at",
+    "result_signed_at",
 )
 
 

@@ -1,23 +1,20 @@
 """A birth registration from the citizen's filing to the signed result, through every person
 who handles it: the commune desk receives it and asks for a supplement, the citizen adds the
 paper, the desk forwards the dossier to the provincial department (Sở TNMT, H36.01), its leader
-assigns the specialist, the specialist reviews it, the leader completes it, the result travels
-back to the commune desk (routing), the desk returns it, the citizen downloads the result,
-checks it on /verify/ and rates the service."""
+assigns the specialist, the specialist reviews it and submits it for approval, the leader
+completes it, the result travels back to the commune desk (routing), the leader signs it there
+with the demo certificate, the desk returns it, the citizen downloads the signed result, reads
+its verification on the dossier page, checks it on /verify/ and rates the service."""
 
 from __future__ import annotations
 
 import io
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connections
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from dossiers import workflow
-from dossiers.views.actions import action_label
 from tests.e2e.conftest import expect_error_on_field, write_pdf
 from tests.e2e.steps import (
     BIRTH_CERTIFICATE,
@@ -127,8 +124,23 @@ def test_desk_supplement_forward_processing_return_and_rating(new_journey, demo_
     expect(actions.get_by_role("form", name="Yêu cầu bổ sung hồ sơ")).to_be_visible()
     expect(actions.get_by_role("form", name="Có kết quả giải quyết")).to_have_count(0)
     officer.check("specialist reviews")
+    act(
+        officer_page,
+        "Trình lãnh đạo phê duyệt",
+        button="Trình lãnh đạo",
+        **{
+            "Nội dung đề xuất, dự thảo kết quả": (
+                "Hồ sơ đầy đủ, hợp lệ; đề nghị cấp Giấy khai sinh cho cháu Nguyễn Minh An."
+            )
+        },
+    )
+    expect_message(officer_page, "Đã thực hiện “Trình lãnh đạo phê duyệt”")
+    officer.check("submitted for approval")
 
     leader_page.reload()
+    expect(
+        leader_page.get_by_role("region", name="Chuyên viên đã trình lãnh đạo phê duyệt")
+    ).to_be_visible()
     complete = leader_page.get_by_role("form", name="Có kết quả giải quyết")
     complete.get_by_label("Tóm tắt kết quả giải quyết").fill(
         "Đăng ký khai sinh cho cháu Nguyễn Minh An; cấp Giấy khai sinh bản chính."
@@ -137,11 +149,14 @@ def test_desk_supplement_forward_processing_return_and_rating(new_journey, demo_
     leader.check("complete form")
     complete.get_by_role("button", name="Hoàn thành, chuyển trả kết quả").click()
     expect_message(leader_page, "Đã thực hiện “Có kết quả giải quyết”")
-    signed_in_workflow = sign_if_offered(leader, code)
+    sign_result(leader, code)
 
     # --- back at the commune desk: return -------------------------------------------------
     desk_page = open_at_desk(desk, code, tab="Chờ trả kết quả")
     expect_status(desk_page, "Đã xử lý xong")
+    expect(
+        desk_page.get_by_role("definition").filter(has_text="Lãnh đạo đã ký lúc")
+    ).to_be_visible()
     desk.check("result ready")
     act(desk_page, "Trả kết quả")
     expect_message(desk_page, "Đã thực hiện “Trả kết quả”")
@@ -164,14 +179,13 @@ def test_desk_supplement_forward_processing_return_and_rating(new_journey, demo_
     page.get_by_label("Tệp PDF đã ký số").set_input_files(result)
     page.get_by_role("button", name="Kiểm tra chữ ký").click()
     verdict = page.get_by_role("region", name="Kết quả kiểm tra")
-    if signed_in_workflow:
-        expect(verdict).to_contain_text(LEADER)
-        expect(verdict).to_contain_text("Hợp lệ")
-    else:
-        expect(verdict).to_contain_text("Không có chữ ký số")
+    expect(verdict).to_contain_text(LEADER)
+    expect(verdict).to_contain_text("Hợp lệ")
     citizen.check("verify result")
 
     page = citizen.goto(f"/dossiers/{code}/")
+    stored = page.get_by_role("region", name="Xác thực chữ ký số của kết quả")
+    expect(stored.get_by_role("row", name=re.compile(LEADER))).to_contain_text("Hợp lệ")
     rating = page.get_by_role("region", name="Đánh giá mức độ hài lòng")
     rating.get_by_label("Rất hài lòng").check()
     rating.get_by_label("Góp ý").fill("Cán bộ hướng dẫn bổ sung rõ ràng, nhận kết quả đúng hẹn.")
@@ -180,9 +194,6 @@ def test_desk_supplement_forward_processing_return_and_rating(new_journey, demo_
     expect(given).to_contain_text("Rất hài lòng")
     citizen.check("rated")
 
-    if not signed_in_workflow:
-        verify_signed_copy(citizen, result, tmp_path)
-
     # Every step of the history speaks Vietnamese to the citizen, hand-overs included.
     timeline = citizen.goto(f"/dossiers/{code}/").get_by_role("region", name="Quá trình giải quyết")
     expect(timeline).to_contain_text("Chuyển xử lý")
@@ -190,51 +201,14 @@ def test_desk_supplement_forward_processing_return_and_rating(new_journey, demo_
         "handover"
     )
 
-    if not signed_in_workflow:
-        pytest.skip(
-            "The leader cannot sign the result on the processing page yet (issue 8, item 4: "
-            "the workflow's sign action): the returned result is unsigned; /verify/ was "
-            "checked with a copy signed by leader.tnmt through signatures.sign_document."
-        )
 
-
-def sign_if_offered(leader, code: str) -> bool:
-    """The leader signs the result when the workflow offers a ``sign`` action (issue 8)."""
-    if "sign" not in workflow.ACTIONS:
-        return False
-    page = open_at_desk(leader, code)
-    form = page.get_by_role("form", name=action_label("sign"))
-    form.get_by_role("button").last.click()
-    expect(page.get_by_role("status")).to_be_visible()
+def sign_result(leader, code: str) -> None:
+    """The deciding agency's leader signs the result on the processing page, after it has
+    travelled back to the commune desk (the sign form names the leader's signature)."""
+    page = open_at_desk(leader, code, tab="Chờ trả kết quả")
+    act(page, "Ký số kết quả", button="Ký số")
+    expect_message(page, "Đã thực hiện “Ký số kết quả”")
+    expect(page.get_by_role("table", name="Danh sách tệp đính kèm của hồ sơ")).to_contain_text(
+        "bản đã ký số"
+    )
     leader.check("signed")
-    return True
-
-
-def verify_signed_copy(citizen, result, tmp_path) -> None:
-    """/verify/ on the result signed by the demo leader: valid, with the signer's name."""
-    from portal.models import User
-    from signatures.services import sign_document
-
-    leader = User.objects.get(username="leader.tnmt")
-
-    def sign() -> bytes:  # pyHanko runs its own event loop: not in Playwright's thread
-        try:
-            return sign_document(
-                result.read_bytes(),
-                leader,
-                reason="Phê duyệt kết quả giải quyết",
-                location="Lâm Đồng",
-            )
-        finally:
-            connections.close_all()
-
-    signed = tmp_path / "ket-qua-da-ky.pdf"
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        signed.write_bytes(pool.submit(sign).result())
-    page = citizen.goto("/verify/")
-    page.get_by_label("Tệp PDF đã ký số").set_input_files(signed)
-    page.get_by_role("button", name="Kiểm tra chữ ký").click()
-    verdict = page.get_by_role("region", name="Kết quả kiểm tra")
-    expect(verdict).to_contain_text(LEADER)
-    expect(verdict).to_contain_text("Hợp lệ")
-    citizen.check("verify a signed copy")

@@ -85,6 +85,10 @@ def test_level4_paid_online_and_result_delivered_by_post(new_journey, demo_data,
     complete.get_by_label("Tạo kết quả từ mẫu của thủ tục").check()
     complete.get_by_role("button", name="Hoàn thành, chuyển trả kết quả").click()
     expect_message(leader_page, "Đã thực hiện “Có kết quả giải quyết”")
+    # The procedure's result must be signed: the post takes it once the leader has signed.
+    leader_page.reload()
+    act(leader_page, "Ký số kết quả", button="Ký số")
+    expect_message(leader_page, "Đã thực hiện “Ký số kết quả”")
 
     # --- the post takes the result: the desk's hand-over list ------------------------------
     manifest_page = desk.goto("/desk/postal/manifest/")

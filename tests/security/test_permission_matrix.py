@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
@@ -183,7 +184,25 @@ ACTION_RULES: dict[str, set[str]] = {
     "complete": {"leader", "superuser"},
     "return": {"desk", "superuser"},
     "withdraw": {"owner", "desk", "superuser"},
+    # docs/workflow.md: the deciding agency's leader signs first (then a clerk; no clerk here).
+    "sign": {"leader", "superuser"},
+    "submit-for-approval": {"specialist", "superuser"},
 }
+
+
+def _give_certificate(user) -> None:
+    """A signing certificate (its own small CA) with its key in the local provider."""
+    from signatures import pki, services
+    from signatures.providers import LocalPkcs12Provider
+
+    ca_key, ca = pki.build_ca("Security Test CA")
+    key, cert = pki.issue_signer(
+        user.get_full_name() or user.username, issuer=ca, issuer_key=ca_key
+    )
+    reference = LocalPkcs12Provider().store_key(key, cert, [ca])
+    services.register_signing_certificate(
+        pki.to_pem(cert), user=user, provider=LocalPkcs12Provider.name, key_reference=reference
+    )
 
 
 def _next_working_day(after: datetime.date) -> datetime.date:
@@ -245,6 +264,16 @@ def prepare(world: World, action: str) -> tuple[Dossier, dict, str]:
             dossier.code, "complete", leader, result_summary="Xong", result_file=pdf("kq.pdf")
         )
         body = {"method": "desk"}
+    elif action == "sign":
+        from signatures.sample_pdf import one_page_pdf
+
+        result = SimpleUploadedFile("kq.pdf", one_page_pdf("KET QUA"), "application/pdf")
+        transition(dossier.code, "complete", leader, result_summary="Xong", result_file=result)
+        for actor in ("leader", "superuser"):
+            _give_certificate(world.users[actor])
+        body = {"note": "Ký kiểm thử"}
+    elif action == "submit-for-approval":
+        body = {"note": "Đề nghị phê duyệt"}
     dossier.refresh_from_db()
     return dossier, body, fmt
 

@@ -115,3 +115,23 @@ def test_unsigned_pdf_reports_no_signature(trusted, pdf):
     report = verify_pdf(pdf)
     assert report.verdict == "unsigned"
     assert report.signatures == []
+
+
+def test_signing_works_inside_a_running_event_loop(trusted, leader_cert, pdf):
+    """pyHanko's signing and validation call asyncio.run: inside a running loop (an async view,
+    Playwright's sync API) they move to a thread of their own instead of failing."""
+    import asyncio
+
+    from signatures.verification import run_bounded, trust_material
+
+    roots, others = trust_material()  # the ORM stays outside the async context
+
+    async def sign_and_verify_in_loop():
+        asyncio.get_running_loop()  # a loop runs in this thread
+        signed = sign_pdf(pdf, leader_cert, reason="Phê duyệt", location="Đà Lạt")
+        # inline here; in a forked child the inherited running loop is guarded the same way
+        inline = run_bounded(signed, roots, others, isolation="inline")
+        return inline, run_bounded(signed, roots, others, isolation="process")
+
+    for report in asyncio.run(sign_and_verify_in_loop()):
+        assert report.verdict == "valid" and report.signatures[0].signer_name == "Đặng Văn Khoa"
