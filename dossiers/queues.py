@@ -74,7 +74,7 @@ WORKLOAD_STATUSES = tuple(t.status for t in TABS if t.status not in (None, Statu
 @dataclass(frozen=True)
 class Branch:
     """One status of a tab: an optional extra condition and the sort key (ascending unless
-    ``descending``, nulls last, then id in the same direction)."""
+    ``descending``; ascending puts nulls last, then id in the same direction)."""
 
     status: int
     sort: Expression
@@ -107,7 +107,9 @@ def branches_for(tab: Tab, now: datetime.datetime) -> list[Branch]:
 
 def _ordering(branch: Branch) -> list:
     if branch.descending:
-        return [F("sort_key").desc(nulls_last=True), F("id").desc()]
+        # Only "Đã trả" sorts descending, by returned_at, never null in status 10: plain DESC
+        # matches its indexes (SQLite cannot declare NULLS LAST in an index).
+        return [F("sort_key").desc(), F("id").desc()]
     return [F("sort_key").asc(nulls_last=True), F("id").asc()]
 
 

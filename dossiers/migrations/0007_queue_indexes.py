@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
             model_name="dossier",
             index=models.Index(
                 models.F("current_agency"),
-                models.OrderBy(models.F("returned_at"), descending=True, nulls_last=True),
+                models.OrderBy(models.F("returned_at"), descending=True),
                 models.OrderBy(models.F("id"), descending=True),
                 condition=models.Q(("status", 10)),
                 name="dossier_returned_cur",
@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
             model_name="dossier",
             index=models.Index(
                 models.F("receiving_agency"),
-                models.OrderBy(models.F("returned_at"), descending=True, nulls_last=True),
+                models.OrderBy(models.F("returned_at"), descending=True),
                 models.OrderBy(models.F("id"), descending=True),
                 condition=models.Q(("status", 10)),
                 name="dossier_returned_rcv",
@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
             model_name="dossier",
             index=models.Index(
                 models.F("returning_agency"),
-                models.OrderBy(models.F("returned_at"), descending=True, nulls_last=True),
+                models.OrderBy(models.F("returned_at"), descending=True),
                 models.OrderBy(models.F("id"), descending=True),
                 condition=models.Q(("status", 10)),
                 name="dossier_returned_ret",

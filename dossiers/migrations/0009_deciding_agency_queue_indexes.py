@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             model_name="dossier",
             index=models.Index(
                 models.F("deciding_agency"),
-                models.OrderBy(models.F("returned_at"), descending=True, nulls_last=True),
+                models.OrderBy(models.F("returned_at"), descending=True),
                 models.OrderBy(models.F("id"), descending=True),
                 condition=models.Q(("status", 10)),
                 name="dossier_returned_dec",
