@@ -128,6 +128,42 @@ def overdue_q(now: datetime.datetime) -> Q:
     )
 
 
+def queue_indexes() -> list[models.Index]:
+    """The desk queues' indexes, per agency column (``queues.AGENCY_COLUMNS``): by status and
+    due date; status 1 by intake deadline; status 10 by return date, newest first. The deciding
+    agency only ever has dossiers in statuses 9 and 10: it needs no intake index."""
+    columns = {
+        "cur": "current_agency",
+        "rcv": "receiving_agency",
+        "ret": "returning_agency",
+        "dec": "deciding_agency",
+    }
+    indexes = [
+        models.Index(fields=[column, "status", "due_at", "id"], name=f"dossier_queue_{short}")
+        for short, column in columns.items()
+    ]
+    indexes += [
+        models.Index(
+            fields=[column, "intake_due_at", "id"],
+            name=f"dossier_intake_{short}",
+            condition=Q(status=1),
+        )
+        for short, column in columns.items()
+        if short != "dec"
+    ]
+    indexes += [
+        models.Index(
+            F(column),
+            F("returned_at").desc(),
+            F("id").desc(),
+            name=f"dossier_returned_{short}",
+            condition=Q(status=10),
+        )
+        for short, column in columns.items()
+    ]
+    return indexes
+
+
 class Dossier(models.Model):
     code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True)
     procedure = models.ForeignKey(
@@ -273,62 +309,7 @@ class Dossier(models.Model):
             # status, in the tab's exact order (due date then id), so a page reads only its rows
             # whatever the agency's history. "Chờ tiếp nhận" is ordered by the intake deadline and
             # "Đã trả" by the return date, newest first: partial indexes on those statuses.
-            models.Index(
-                fields=["current_agency", "status", "due_at", "id"], name="dossier_queue_cur"
-            ),
-            models.Index(
-                fields=["receiving_agency", "status", "due_at", "id"], name="dossier_queue_rcv"
-            ),
-            models.Index(
-                fields=["returning_agency", "status", "due_at", "id"], name="dossier_queue_ret"
-            ),
-            # The deciding agency keeps the result it signs (statuses 9 and 10 only).
-            models.Index(
-                fields=["deciding_agency", "status", "due_at", "id"], name="dossier_queue_dec"
-            ),
-            models.Index(
-                fields=["current_agency", "intake_due_at", "id"],
-                name="dossier_intake_cur",
-                condition=Q(status=1),
-            ),
-            models.Index(
-                fields=["receiving_agency", "intake_due_at", "id"],
-                name="dossier_intake_rcv",
-                condition=Q(status=1),
-            ),
-            models.Index(
-                fields=["returning_agency", "intake_due_at", "id"],
-                name="dossier_intake_ret",
-                condition=Q(status=1),
-            ),
-            models.Index(
-                F("current_agency"),
-                F("returned_at").desc(),
-                F("id").desc(),
-                name="dossier_returned_cur",
-                condition=Q(status=10),
-            ),
-            models.Index(
-                F("receiving_agency"),
-                F("returned_at").desc(),
-                F("id").desc(),
-                name="dossier_returned_rcv",
-                condition=Q(status=10),
-            ),
-            models.Index(
-                F("returning_agency"),
-                F("returned_at").desc(),
-                F("id").desc(),
-                name="dossier_returned_ret",
-                condition=Q(status=10),
-            ),
-            models.Index(
-                F("deciding_agency"),
-                F("returned_at").desc(),
-                F("id").desc(),
-                name="dossier_returned_dec",
-                condition=Q(status=10),
-            ),
+            *queue_indexes(),
             # "My dossiers".
             models.Index(fields=["applicant", "-submitted_at"], name="dossier_mine"),
             # Overdue sweeps look only at open dossiers.
