@@ -98,6 +98,22 @@ class CheckedFile:
     sha256: str
 
 
+def single_upload(payload, name: str):
+    """The one file posted under ``name`` (the first when a form or client sent a list)."""
+    upload = payload.get(name)
+    if isinstance(upload, list | tuple):
+        upload = upload[0] if upload else None
+    return upload
+
+
+def checked_pdf(content: bytes, name: str, *, field: str) -> CheckedFile:
+    """PDF bytes made by the portal (a generated or a signed result) checked like an upload."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(name, content, content_type="application/pdf")
+    return check_file(upload, field=field, accepted=["application/pdf"])
+
+
 def check_file(
     upload, *, field: str, accepted: Iterable[str], document=None, document_code: str = ""
 ) -> CheckedFile:

@@ -27,12 +27,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dossiers.attachments import check_file, check_total, open_attachment, store_all
+from dossiers.attachments import (
+    check_file,
+    check_total,
+    checked_pdf,
+    open_attachment,
+    single_upload,
+    store_all,
+)
 from dossiers.errors import DossierError, InvalidState
 from dossiers.inputs import Cleaner
 from dossiers.models import Attachment, AttachmentKind, Dossier, EventAction, Status
@@ -223,10 +229,7 @@ def _sign(ctx: Context) -> None:
         signed = sign_document(content, ctx.actor, reason=reason, location=location)
     except SignatureError as exc:
         raise SigningRefused(exc.message, exc.status_code) from exc
-    upload = SimpleUploadedFile(result.original_name, signed, content_type="application/pdf")
-    checked = check_file(
-        upload, field="result_file", accepted=["application/pdf"], document_code=""
-    )
+    checked = checked_pdf(signed, result.original_name, field="result_file")
     [stored] = store_all(ctx.writer, dossier, [checked], kind=AttachmentKind.RESULT, user=ctx.actor)
     stored.signature_report = _verify(signed)
     stored.save(update_fields=["signature_report"])
@@ -264,9 +267,7 @@ def _clean_submit_for_approval(payload: Mapping, dossier: Dossier, grants: Grant
     cleaner = Cleaner(payload)
     note = cleaner.text("note", required=True, max_length=4000)
     cleaner.raise_if_errors()
-    upload = payload.get("draft_file")
-    if isinstance(upload, list | tuple):
-        upload = upload[0] if upload else None
+    upload = single_upload(payload, "draft_file")
     checked = None
     if upload is not None:
         checked = check_file(

@@ -41,6 +41,8 @@ from dossiers.attachments import (
     check_documents,
     check_file,
     check_total,
+    checked_pdf,
+    single_upload,
     store_all,
 )
 from dossiers.errors import InvalidState, NotAllowed, NotFound, ValidationError
@@ -252,9 +254,7 @@ def _clean_complete(payload: Mapping, dossier: Dossier, grants: Grants) -> dict:
     summary = cleaner.text("result_summary", required=True, max_length=4000)
     note = cleaner.text("note")
     cleaner.raise_if_errors()
-    upload = payload.get("result_file")
-    if isinstance(upload, list | tuple):
-        upload = upload[0] if upload else None
+    upload = single_upload(payload, "result_file")
     if upload is None and not payload.get("generate"):
         raise ValidationError({"result_file": [_("Cần tải lên tệp kết quả (PDF).")]})
     checked = None
@@ -362,13 +362,8 @@ RESULT_GENERATORS: list[Callable] = []
 def _complete(ctx: Context) -> None:
     checked = ctx.data["checked"]
     if checked is None:
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
         content, name = RESULT_GENERATORS[0](ctx.dossier, ctx.actor, ctx.data)
-        upload = SimpleUploadedFile(name, content, content_type="application/pdf")
-        checked = check_file(
-            upload, field="result_file", accepted=["application/pdf"], document_code=""
-        )
+        checked = checked_pdf(content, name, field="result_file")
     ctx.attachments = store_all(
         ctx.writer, ctx.dossier, [checked], kind=AttachmentKind.RESULT, user=ctx.actor
     )
