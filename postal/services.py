@@ -146,6 +146,13 @@ def _check_eligible(dossier: Dossier, direction: str) -> None:
             _("Hồ sơ đang ở trạng thái “%(status)s”, chưa thể tạo bưu gửi chiều này.")
             % {"status": dossier.status_label}
         )
+    if direction == Direction.DELIVERY:
+        from dossiers.result_signing import result_releasable
+
+        if not result_releasable(dossier):
+            raise InvalidState(
+                _("Kết quả của thủ tục này phải được lãnh đạo ký số trước khi gửi qua bưu chính.")
+            )
 
 
 def handling_agency(dossier: Dossier, direction: str) -> Agency:

@@ -46,3 +46,31 @@ def test_delivery_waits_for_the_leaders_signature(units, commit):
     with commit():
         transition(dossier.code, "sign", catalog.leader)
     assert deliveries.count() == 1
+
+
+def test_the_desk_cannot_book_the_delivery_of_an_unsigned_result(api_client, units, commit):
+    catalog = PostalCatalog(units, result_must_be_signed=True)
+    give_certificate(catalog.leader)
+    dossier = file_postal(catalog, commit, result_delivery="desk")
+    with commit():
+        transition(dossier.code, "receive", catalog.desk)
+        transition(dossier.code, "assign", catalog.desk, assignee=catalog.specialist.username)
+        transition(
+            dossier.code,
+            "complete",
+            catalog.leader,
+            result_summary="Cấp giấy chứng nhận",
+            result_file=SimpleUploadedFile("kq.pdf", one_page_pdf("KET QUA"), "application/pdf"),
+        )
+    api_client.force_authenticate(catalog.desk)
+    body = {"dossier": dossier.code, "direction": "delivery"}
+    response = api_client.post("/api/v1/postal/shipments/", body, format="json")
+    assert response.status_code == 409
+    assert "ký số" in response.json()["detail"]
+    assert not Shipment.objects.filter(dossier=dossier, direction=Direction.DELIVERY).exists()
+
+    with commit():
+        transition(dossier.code, "sign", catalog.leader)
+    response = api_client.post("/api/v1/postal/shipments/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert Shipment.objects.filter(dossier=dossier, direction=Direction.DELIVERY).count() == 1
