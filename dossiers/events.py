@@ -44,8 +44,7 @@ def _deliver_signal(**kwargs) -> None:
             )
 
 
-def announce(event: DossierEvent) -> None:
-    """Send ``dossier_transitioned`` for ``event`` once the surrounding transaction commits."""
+def _signal_kwargs(event: DossierEvent) -> dict:
     kwargs = {
         "dossier_id": event.dossier_id,
         "action": event.action,
@@ -63,8 +62,32 @@ def announce(event: DossierEvent) -> None:
         dossier.deciding_agency_id,
     }
     kwargs["agency_ids"] = sorted(a for a in involved if a)
-    code = dossier.code
+    return kwargs
+
+
+def announce(event: DossierEvent) -> None:
+    """Send ``dossier_transitioned`` for ``event`` once the surrounding transaction commits."""
+    kwargs = _signal_kwargs(event)
+    code = event.dossier.code
     transaction.on_commit(lambda: _after_commit(code, kwargs))
+
+
+def announce_many(events: list[DossierEvent]) -> None:
+    """``announce`` for several events of one transaction: one on-commit hook that forgets the
+    public tracking entries in one round trip, then sends the signal for each event in order."""
+    if not events:
+        return
+    codes = [event.dossier.code for event in events]
+    signals = [_signal_kwargs(event) for event in events]
+
+    def after_commit() -> None:
+        from dossiers.tracking import forget_many
+
+        forget_many(codes)
+        for kwargs in signals:
+            _deliver_signal(**kwargs)
+
+    transaction.on_commit(after_commit)
 
 
 def _after_commit(code: str, kwargs: dict) -> None:
@@ -113,3 +136,12 @@ def record_event(
         create_for_event(event, dossier)
     announce(event)
     return event
+
+
+def record_events(events: list[DossierEvent]) -> list[DossierEvent]:
+    """Append several history rows in one INSERT (routing's batched delivery): unsaved
+    ``DossierEvent`` objects whose ``dossier`` already carries the change. No notifications
+    (``record_event(notify=False)``) and no ``post_save``; the signal is sent for each row."""
+    created = DossierEvent.objects.bulk_create(events)
+    announce_many(created)
+    return created

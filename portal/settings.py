@@ -489,6 +489,10 @@ ROUTING_APOLOGY_PROMPT_WORKING_HOURS = env_int(
 )
 ROUTING_RETURN_STEP_HOURS = env_int("ROUTING_RETURN_STEP_HOURS", 8)
 ROUTING_QUEUES_PER_LEVEL = env_bool("ROUTING_QUEUES_PER_LEVEL", False)
+# A delivery task also delivers up to N-1 other pending hand-overs of its queue in the same
+# transaction (locked with SKIP LOCKED; each still exactly once, with its own history row,
+# deadline and signal): under a burst the per-message cost falls to one read. 1 = one by one.
+ROUTING_DELIVERY_BATCH = env_int("ROUTING_DELIVERY_BATCH", 50)
 CELERY_BEAT_SCHEDULE["routing-sweep-outbox"] = {
     "task": "dossiers.routing_tasks.sweep_outbox",
     "schedule": 60.0,
