@@ -148,3 +148,34 @@ def test_a_batch_uses_a_constant_number_of_queries(
         == size
     )
     assert DossierEvent.objects.filter(dossier__in=dossiers, action="handover").count() == size
+
+
+calls: list[list] = []
+
+
+def _record(items: list) -> None:
+    calls.append(list(items))
+
+
+def test_receivers_coalesce_their_outside_calls_over_a_batch(django_capture_on_commit_callbacks):
+    """``events.coalesce``: one call per event outside a batch; once per batch, with every
+    event's item in order, when ``announce_many`` sends a batch's signals."""
+    from dossiers import events
+
+    def receiver(sender, dossier_id, **kwargs):
+        events.coalesce(_record, dossier_id)
+
+    calls.clear()
+    events.coalesce(_record, 1)
+    assert calls == [[1]]
+    p = Province()
+    with django_capture_on_commit_callbacks(execute=False):
+        dossiers = [p.walk_in() for _ in range(3)]
+    calls.clear()
+    dossier_transitioned.connect(receiver, weak=False, dispatch_uid="coalesce-test")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            routing_delivery.deliver(pending(dossiers[0]).pk)
+    finally:
+        dossier_transitioned.disconnect(dispatch_uid="coalesce-test")
+    assert calls == [[d.pk for d in dossiers]]
