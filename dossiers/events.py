@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -24,6 +25,31 @@ logger = logging.getLogger(__name__)
 
 #: Sent on commit after every recorded event (filing included: action "submit"/"receive").
 dossier_transitioned = Signal()
+
+#: While ``announce_many`` sends the signals of a batch: the side effects receivers coalesce.
+_coalesced: ContextVar[dict | None] = ContextVar("dossier_events_coalesced", default=None)
+
+
+def coalesce(flush: Callable[[list], None], item) -> None:
+    """For receivers whose side effect is one outside call per event (a Redis round trip):
+    ``flush([item])`` at once, or — while the signals of a batch of events are being sent
+    (``announce_many``) — once at the end of the batch with the items of every event, in order.
+    ``flush`` must be the same object each time (a module-level function) and should not raise;
+    a failure is logged."""
+    pending = _coalesced.get()
+    if pending is None:
+        flush([item])
+    else:
+        pending.setdefault(flush, []).append(item)
+
+
+def _flush_coalesced(pending: dict) -> None:
+    for flush, items in pending.items():
+        try:
+            with transaction.atomic():
+                flush(items)
+        except Exception as exc:
+            logger.error("coalesced %r failed for %d events: %r", flush, len(items), exc)
 
 
 def _deliver_signal(**kwargs) -> None:
@@ -44,8 +70,7 @@ def _deliver_signal(**kwargs) -> None:
             )
 
 
-def announce(event: DossierEvent) -> None:
-    """Send ``dossier_transitioned`` for ``event`` once the surrounding transaction commits."""
+def _signal_kwargs(event: DossierEvent) -> dict:
     kwargs = {
         "dossier_id": event.dossier_id,
         "action": event.action,
@@ -63,8 +88,39 @@ def announce(event: DossierEvent) -> None:
         dossier.deciding_agency_id,
     }
     kwargs["agency_ids"] = sorted(a for a in involved if a)
-    code = dossier.code
+    return kwargs
+
+
+def announce(event: DossierEvent) -> None:
+    """Send ``dossier_transitioned`` for ``event`` once the surrounding transaction commits."""
+    kwargs = _signal_kwargs(event)
+    code = event.dossier.code
     transaction.on_commit(lambda: _after_commit(code, kwargs))
+
+
+def announce_many(events: list[DossierEvent]) -> None:
+    """``announce`` for several events of one transaction: one on-commit hook that forgets the
+    public tracking entries in one round trip, then sends the signal for each event in order;
+    what the receivers ``coalesce`` runs once for the batch after the last signal."""
+    if not events:
+        return
+    codes = [event.dossier.code for event in events]
+    signals = [_signal_kwargs(event) for event in events]
+
+    def after_commit() -> None:
+        from dossiers.tracking import forget_many
+
+        forget_many(codes)
+        pending: dict = {}
+        token = _coalesced.set(pending)
+        try:
+            for kwargs in signals:
+                _deliver_signal(**kwargs)
+        finally:
+            _coalesced.reset(token)
+        _flush_coalesced(pending)
+
+    transaction.on_commit(after_commit)
 
 
 def _after_commit(code: str, kwargs: dict) -> None:
@@ -113,3 +169,12 @@ def record_event(
         create_for_event(event, dossier)
     announce(event)
     return event
+
+
+def record_events(events: list[DossierEvent]) -> list[DossierEvent]:
+    """Append several history rows in one INSERT (routing's batched delivery): unsaved
+    ``DossierEvent`` objects whose ``dossier`` already carries the change. No notifications
+    (``record_event(notify=False)``) and no ``post_save``; the signal is sent for each row."""
+    created = DossierEvent.objects.bulk_create(events)
+    announce_many(created)
+    return created

@@ -272,7 +272,13 @@ def on_dossier_transitioned(sender, agency_ids=(), **kwargs) -> None:
     """Any state change drops the counts of the agencies involved (``agency_ids`` of the
     signal: before and after, receiving, returning); no query on the hand-over path."""
     if agency_ids:
-        forget_counts(agency_ids)
+        from dossiers.events import coalesce
+
+        coalesce(_forget_counts_of, agency_ids)  # once per batch of hand-overs
+
+
+def _forget_counts_of(agency_id_lists: list) -> None:
+    forget_counts(set().union(*agency_id_lists))
 
 
 # --- the directory behind the filter form (sectors, specialists) ---------------------------------

@@ -385,9 +385,20 @@ def on_dossier_transitioned(
 
     if to_status is not None and counts_nothing(from_status, to_status):
         return
-    if fold.batched() and fold.defer(event_id):
+    if fold.batched():
+        from dossiers.events import coalesce
+
+        coalesce(queue_or_count, event_id)  # one Redis round trip per batch of hand-overs
         return
     apply_event(event_id)
+
+
+def queue_or_count(event_ids: list[int]) -> None:
+    """Queue the events for the next fold, or count them now when Redis failed."""
+    from dossiers.statistics import fold
+
+    if not fold.defer_many(event_ids):
+        apply_events(event_ids)
 
 
 def on_rating_saved(sender, instance: Rating, created: bool, **kwargs) -> None:

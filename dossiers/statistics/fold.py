@@ -65,15 +65,23 @@ def batched() -> bool:
 
 def defer(event_id: int) -> bool:
     """Queue ``event_id`` for the next fold; False when Redis failed (count it now instead)."""
+    return defer_many([event_id])
+
+
+def defer_many(event_ids: list[int]) -> bool:
+    """Queue events for the next fold in one round trip (a batch of routing deliveries);
+    False when Redis failed (count them now instead)."""
     import redis
 
+    if not event_ids:
+        return True
     try:
         pipe = _redis().pipeline(transaction=False)
-        pipe.rpush(pending_key(), event_id)
+        pipe.rpush(pending_key(), *event_ids)
         pipe.set(scheduled_key(), 1, nx=True, ex=SCHEDULED_TTL)
         _, schedule = pipe.execute()
     except redis.RedisError as exc:
-        logger.warning("statistics: cannot queue event %s (%r); counting it now", event_id, exc)
+        logger.warning("statistics: cannot queue events %s (%r); counting them now", event_ids, exc)
         return False
     if schedule:
         _schedule(DELAY)

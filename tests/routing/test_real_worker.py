@@ -13,6 +13,7 @@ from dossiers.models import Dossier, DossierEvent, Status
 from dossiers.models_routing import Handover, HandoverState
 from dossiers.routing_tasks import deliver_handover, sweep_outbox
 from dossiers.workflow import transition
+from portal.celery import app as celery_app
 from portal.tasks import noop
 from tests.dossiers.factories import pdf
 from tests.routing.conftest import use_broker, wait_for
@@ -127,3 +128,45 @@ def test_broker_down_at_filing_then_the_sweeper_delivers(worker_factory, broker)
     handover.refresh_from_db()
     assert handover.state == HandoverState.DELIVERED and handover.sends == 1
     assert handover_events(dossier) == [(p.commune.code, p.district.code)]
+
+
+def test_a_storm_of_duplicated_messages_is_delivered_in_batches_exactly_once(
+    worker_factory, broker
+):
+    """Hand-overs pile up while no worker runs, every message is sent three times, then two
+    worker processes drain the queue: each dossier arrives once, most of them delivered by
+    another message's batch (the same instant), and every extra message changes nothing."""
+    p = Province()
+    dossiers = [p.walk_in() for _ in range(12)]  # each publishes its message on commit
+    rows = list(Handover.objects.filter(dossier__in=dossiers, reason="route"))
+    assert all(row.state == HandoverState.PENDING for row in rows)
+    for row in rows * 2:  # the same messages twice more, as redeliveries would
+        deliver_handover.apply_async((row.pk,), queue="routing")
+    worker_factory(concurrency=2)
+    for dossier in dossiers:
+        arrives(dossier, p.department)
+    store = redis.Redis.from_url(broker)
+    wait_for(
+        lambda: store.llen("routing") == 0 and store.hlen("unacked") == 0,
+        30,
+        "every message to be acknowledged",
+    )
+    for dossier in dossiers:
+        assert handover_events(dossier) == [(p.commune.code, p.department.code)]
+    delivered = Handover.objects.filter(pk__in=[row.pk for row in rows])
+    assert all(h.state == HandoverState.DELIVERED for h in delivered)
+    assert len({h.delivered_at for h in delivered}) < len(rows)  # batched, not one by one
+
+
+def test_a_worker_keeps_its_database_connection_between_tasks(worker_factory):
+    """Celery's Django fixup closed the connection around every task unless
+    ``CELERY_DB_REUSE_MAX`` is set (settings): each delivery paid a new PostgreSQL backend."""
+    worker_factory(concurrency=1)  # the fixture sets CELERY_DB_REUSE_MAX=100, read by settings
+    key = f"routing-test:pids:{uuid.uuid4().hex}"
+    for _ in range(5):
+        celery_app.send_task("tests.routing.backend_pid", (key,), queue="default")
+    store = redis.Redis.from_url(settings.REDIS_URL)
+    wait_for(lambda: store.llen(key) == 5, 30, "five tasks")
+    pids = {int(pid) for pid in store.lrange(key, 0, -1)}
+    store.delete(key)
+    assert len(pids) == 1

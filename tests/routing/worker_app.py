@@ -11,4 +11,16 @@ app.conf.broker_transport_options = {
     "unacked_restore_throttle": 1,
 }
 
-__all__ = ["app"]
+__all__ = ["app", "backend_pid"]
+
+
+@app.task(name="tests.routing.backend_pid")
+def backend_pid(key: str) -> None:
+    """Push the PostgreSQL backend serving this task to the Redis list ``key``."""
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        redis.Redis.from_url(settings.REDIS_URL).rpush(key, cursor.fetchone()[0])
