@@ -34,6 +34,7 @@ from dossiers.views.common import (
     valid_code,
     with_download_urls,
 )
+from portal.shell import render_in_shell
 from procedures.models import RequiredDocument
 
 LIST_FIELDS = (
@@ -92,7 +93,7 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
         content = render_to_string("dossiers/mine_content.html", context)
         valid_until = list_cache.highlighting_valid_until(rows, now)
         list_cache.store(key, tokens, content, now, valid_until)
-    return render(request, "dossiers/mine.html", {"content": content})
+    return render_in_shell(request, "dossiers/mine.html", {}, content)
 
 
 def _own_dossier(request: HttpRequest, code: str) -> Dossier:

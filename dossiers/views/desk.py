@@ -43,6 +43,7 @@ from dossiers.views.common import (
 from dossiers.web_filters import DESK_FILTERS, DeskFilter
 from portal.models import Role, StaffMembership
 from portal.permissions import Grants, grants_for
+from portal.shell import render_in_shell
 from procedures.models import Sector
 
 CONFLICT_MESSAGE = gettext_lazy(
@@ -134,8 +135,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         content, status, valid_until = _render_queue(request, grants, tab, now)
         if status == 200:
             list_cache.store(key, tokens, content, now, valid_until)
-    return render(
-        request, "dossiers/desk/queue.html", {"tab": tab, "content": content}, status=status
+    return render_in_shell(
+        request,
+        "dossiers/desk/queue.html",
+        {"tab": tab},
+        content,
+        variant=tab.key if tab else "",
+        status=status,
     )
 
 

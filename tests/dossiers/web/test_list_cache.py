@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.safestring import mark_safe
 
 from dossiers.models import Dossier, Status
 from dossiers.workflow import transition
@@ -233,7 +234,7 @@ def test_entries_are_bounded_by_the_ttl(web, clock):
 # --- my dossiers -------------------------------------------------------------------------------
 
 
-def test_my_dossiers_hit_matches_the_miss_and_makes_one_query(web):
+def test_my_dossiers_hit_matches_the_miss_without_reading_dossiers(web):
     bulk_dossiers(web, 30)
     client = client_for(web.citizen)
     miss = client.get("/dossiers/?page=2")
@@ -241,7 +242,9 @@ def test_my_dossiers_hit_matches_the_miss_and_makes_one_query(web):
         hit = client.get("/dossiers/?page=2")
     assert len(mine(hit)) == 10
     assert without_csrf(hit.content) == without_csrf(miss.content)
-    assert len(warm) == 1, [q["sql"] for q in warm.captured_queries]  # the user
+    # The user and the grants (the staff menu); no query for the list.
+    assert len(warm) == 2, [q["sql"] for q in warm.captured_queries]
+    assert not any("dossiers_dossier" in q["sql"] for q in warm.captured_queries)
 
 
 def test_a_citizen_never_sees_another_citizens_list(web):
@@ -312,3 +315,82 @@ def test_my_dossiers_language(web):
     client.cookies["django_language"] = "en"
     english = client.get("/dossiers/").text
     assert "Processing" in english and "Đang xử lý" not in english
+
+
+# --- the page around the list (portal/shell.py) ------------------------------------------------
+
+
+def _request(rf, user, path: str):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.cache import SessionStore
+
+    request = rf.get(path)
+    request.user = user
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    return request
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['Ánh <b>"Dũng"</b> & Co', "__motcua_shell_content_5f0c2e__", "Bình thường"],
+)
+def test_the_shell_gives_what_a_full_render_gives(web, rf, name):
+    from django.shortcuts import render
+
+    from dossiers.queues import TABS_BY_KEY
+    from portal.shell import render_in_shell
+
+    tab = TABS_BY_KEY["processing"]
+    content = mark_safe(
+        '<p class="rows">Nội dung <b>đã render</b> __motcua_shell_user_5f0c2e__</p>'
+    )
+    # The first call renders and keeps the shell; the second reuses it for another user.
+    render_in_shell(
+        _request(rf, web.leader, "/desk/?tab=processing"),
+        "dossiers/desk/queue.html",
+        {"tab": tab},
+        content,
+        variant="processing",
+    )
+    web.desk.full_name = name
+    path = '/desk/?tab=processing&q=<script>"x"</script>&page=2'
+    shell = render_in_shell(
+        _request(rf, web.desk, path),
+        "dossiers/desk/queue.html",
+        {"tab": tab},
+        content,
+        variant="processing",
+    )
+    full = render(
+        _request(rf, web.desk, path),
+        "dossiers/desk/queue.html",
+        {"tab": tab, "content": content},
+    )
+    assert without_csrf(shell.content) == without_csrf(full.content)
+    assert shell.content.count(b"__motcua_shell_") == full.content.count(b"__motcua_shell_")
+    assert b'name="csrfmiddlewaretoken" value=""' not in shell.content
+
+
+def test_a_page_with_messages_is_rendered_in_full(web, rf):
+    from django.contrib import messages
+
+    from portal.shell import render_in_shell
+
+    request = _request(rf, web.citizen, "/dossiers/")
+    render_in_shell(request, "dossiers/mine.html", {}, mark_safe("<p>danh sách</p>"))
+    messages.success(request, "Đã rút hồ sơ X.")
+    page = render_in_shell(request, "dossiers/mine.html", {}, mark_safe("<p>danh sách</p>"))
+    assert "Đã rút hồ sơ X." in page.content.decode()
+    assert "<p>danh sách</p>" in page.content.decode()
+
+
+def test_the_shell_follows_language_and_staff_menu(web):
+    make(web, "ROW", status=Status.PROCESSING, applicant=web.desk)
+    desk = client_for(web.desk)
+    assert 'href="/desk/"' in desk.get("/dossiers/").text
+    citizen = client_for(web.citizen)
+    assert 'href="/desk/"' not in citizen.get("/dossiers/").text
+    citizen.cookies["django_language"] = "en"
+    english = citizen.get("/dossiers/").text
+    assert 'lang="en"' in english and "My dossiers" in english
