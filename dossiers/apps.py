@@ -17,11 +17,9 @@ class DossiersConfig(AppConfig):
         from portal.models import StaffMembership
         from procedures.models import Procedure, ProcedureVersion, Sector
 
+        # Tab counts and rendered lists (desk queue, "my dossiers") of the agencies and applicant.
         dossier_transitioned.connect(on_dossier_transitioned, dispatch_uid="dossiers.queues")
         # Rendered lists (desk queue, "my dossiers"): see dossiers/list_cache.py.
-        dossier_transitioned.connect(
-            list_cache.on_dossier_transitioned, dispatch_uid="dossiers.list_cache"
-        )
         for signal in (post_save, post_delete):
             signal.connect(
                 list_cache.on_dossier_saved, sender=Dossier, dispatch_uid="dossiers.list_cache"

@@ -8,7 +8,8 @@ served as it is while nothing it shows has changed. What it shows depends on:
 * the dossiers of an agency (desk) or of an applicant (citizen): a *generation* token per agency
   (``desk-queue:gen:<id>``, the one that already drops the tab counts), one for "all agencies"
   (a superuser's queue) and one per applicant, replaced on commit whenever such a dossier changes
-  (``dossier_transitioned``, and any save or delete of a dossier as a safety net);
+  (``dossier_transitioned``, received by ``queues.on_dossier_transitioned``; and any save or
+  delete of a dossier, as a safety net for changes outside the transition service);
 * names shown in the rows (procedure versions, assignees): one ``names`` generation replaced when
   a procedure, a procedure version or a user's name is saved;
 * the clock: the due-today / overdue highlighting changes at local midnight and when a shown
@@ -144,12 +145,6 @@ def forget_applicant(user_id: int | None) -> None:
 
 def forget_names() -> None:
     forget([NAMES_KEY])
-
-
-def on_dossier_transitioned(sender, applicant_id: int | None = None, **kwargs) -> None:
-    """A citizen's list changes with each of their dossiers (the desk side is dropped by
-    ``queues.on_dossier_transitioned`` through ``forget_counts``)."""
-    forget_applicant(applicant_id)
 
 
 def on_dossier_saved(sender, instance: Dossier, **kwargs) -> None:

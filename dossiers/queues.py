@@ -294,11 +294,13 @@ def tab_counts(
     return counts
 
 
-def on_dossier_transitioned(sender, agency_ids=(), **kwargs) -> None:
-    """Any state change drops the counts of the agencies involved (``agency_ids`` of the
-    signal: before and after, receiving, returning); no query on the hand-over path."""
+def on_dossier_transitioned(sender, agency_ids=(), applicant_id=None, **kwargs) -> None:
+    """Any state change drops the counts and rendered queues of the agencies involved
+    (``agency_ids`` of the signal: before and after, receiving, returning) and the applicant's
+    "my dossiers" (``list_cache``); no query on the hand-over path."""
     if agency_ids:
         forget_counts(agency_ids)
+    list_cache.forget_applicant(applicant_id)
 
 
 # --- the directory behind the filter form (sectors, specialists) ---------------------------------

@@ -63,7 +63,7 @@ def test_my_dossiers_query_count_is_fixed(web):
     with CaptureQueriesContext(connection) as warm:
         again = client.get("/dossiers/?page=50")
     assert without_csrf(again.content) == without_csrf(response.content)
-    assert len(warm) <= 2 and not any("dossiers_dossier" in q["sql"] for q in warm.captured_queries)
+    assert len(warm) <= 1 and not any("dossiers_dossier" in q["sql"] for q in warm.captured_queries)
 
 
 # --- detail ------------------------------------------------------------------------------------
