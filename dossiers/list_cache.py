@@ -76,7 +76,8 @@ def lookup(
     tokens = tuple(found.get(k) for k in generation_keys)
     entry = found.get(key)
     if entry is not None and None not in tokens and entry[0] == tokens and now < entry[1]:
-        return mark_safe(entry[2]), tokens
+        # Our own render_to_string output (autoescaped), stored as text by ``store``.
+        return mark_safe(entry[2]), tokens  # nosec B308 B703 - our autoescaped render
     return None, tokens
 
 
