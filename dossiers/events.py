@@ -2,7 +2,8 @@
 
 ``record_event`` appends one row of the process-control log (electronic Mẫu 05), creates the
 applicant's notifications for it, and — once the transaction commits — sends
-``dossier_transitioned`` with ``dossier_id``, ``action``, ``from_status``, ``to_status``,
+``dossier_transitioned`` with ``dossier_id``, ``applicant_id`` (the filing citizen's user id,
+``None`` for a walk-in applicant without an account), ``action``, ``from_status``, ``to_status``,
 ``event_id`` and ``agency_ids`` (every agency the change involves: before and after, receiving,
 returning, deciding). Postal, documents, statistics and routing connect to that signal, so
 ``dossiers`` never imports them (architecture.md). Receivers run after commit and must be
@@ -88,6 +89,7 @@ def _signal_kwargs(event: DossierEvent) -> dict:
         dossier.deciding_agency_id,
     }
     kwargs["agency_ids"] = sorted(a for a in involved if a)
+    kwargs["applicant_id"] = dossier.applicant_id
     return kwargs
 
 

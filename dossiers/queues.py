@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
+from dossiers import list_cache
 from dossiers.models import PAUSED_STATUSES, RUNNING_STATUSES, Dossier, Status, overdue_q
 from portal.permissions import Grants
 
@@ -219,13 +220,38 @@ def _count_live(
 
 
 def _generation_keys(agencies: Iterable[int]) -> list[str]:
-    return [f"{CACHE_PREFIX}:gen:{a}" for a in sorted(agencies)]
+    return list_cache.agency_keys(agencies)
 
 
 def forget_counts(agency_ids: Iterable[int]) -> None:
-    """Drop the cached tab counts of every set of agencies that includes one of these."""
-    token = uuid.uuid4().hex
-    cache.set_many(dict.fromkeys(_generation_keys(set(agency_ids)), token), timeout=None)
+    """Drop the cached tab counts and rendered queues (``list_cache``) of every set of agencies
+    that includes one of these, and of the superuser's all-agencies queue."""
+    keys = [*_generation_keys(set(agency_ids)), list_cache.ALL_AGENCIES_KEY]
+    cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
+
+
+def fragment_generation_keys(grants: Grants) -> list[str]:
+    """What a rendered queue of ``grants`` depends on besides the clock: its agencies' dossiers
+    (or every agency's), the names in its rows and the filter form's options."""
+    if grants.is_superuser and not grants.agency_ids:
+        scope = [list_cache.ALL_AGENCIES_KEY]
+    else:
+        scope = _generation_keys(grants.agency_ids)
+    return [*scope, list_cache.NAMES_KEY, DIRECTORY_KEY]
+
+
+def fragment_key(grants: Grants, params, language: str) -> str:
+    """The cache key of a rendered queue: the grants (agencies and roles, or "all"), the query
+    string (tab, page, filters, search) and the language. Shared by every user with the same
+    grants; nothing of the user is in it."""
+    if grants.is_superuser and not grants.agency_ids:
+        scope: tuple = ("all",)
+    else:
+        scope = tuple(sorted((a, tuple(sorted(r))) for a, r in grants.roles_by_agency.items()))
+    digest = list_cache.digest(
+        (scope, grants.is_superuser, language, list_cache.query_items(params))
+    )
+    return f"{CACHE_PREFIX}:page:{digest}"
 
 
 def tab_counts(
@@ -268,28 +294,44 @@ def tab_counts(
     return counts
 
 
-def on_dossier_transitioned(sender, agency_ids=(), **kwargs) -> None:
-    """Any state change drops the counts of the agencies involved (``agency_ids`` of the
-    signal: before and after, receiving, returning); no query on the hand-over path."""
-    if agency_ids:
-        from dossiers.events import coalesce
+def on_dossier_transitioned(sender, agency_ids=(), applicant_id=None, **kwargs) -> None:
+    """Any state change drops the counts and rendered queues of the agencies involved
+    (``agency_ids`` of the signal: before and after, receiving, returning) and the applicant's
+    "my dossiers" (``list_cache``); no query on the hand-over path."""
+    from dossiers.events import coalesce
 
+    if agency_ids:
         coalesce(_forget_counts_of, agency_ids)  # once per batch of hand-overs
+    if applicant_id:
+        coalesce(_forget_applicants, applicant_id)
 
 
 def _forget_counts_of(agency_id_lists: list) -> None:
     forget_counts(set().union(*agency_id_lists))
 
 
+def _forget_applicants(applicant_ids: list) -> None:
+    list_cache.forget([list_cache.applicant_key(a) for a in set(applicant_ids)])
+
+
 # --- the directory behind the filter form (sectors, specialists) ---------------------------------
+
+
+DIRECTORY_KEY = f"{CACHE_PREFIX}:directory"
 
 
 def directory_key(kind: str, parts) -> str:
     """A cache key for data derived from sectors and staff; ``forget_directory`` drops them all."""
-    generation = cache.get(f"{CACHE_PREFIX}:directory") or "0"
+    generation = cache.get(DIRECTORY_KEY) or "0"
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
     return f"{CACHE_PREFIX}:{kind}:{generation}:{digest}"
 
 
-def forget_directory(**kwargs) -> None:
-    cache.set(f"{CACHE_PREFIX}:directory", uuid.uuid4().hex, timeout=None)
+def forget_directory(sender=None, created: bool = False, update_fields=None, **kwargs) -> None:
+    """Sectors, memberships and staff names changed. A user's save that cannot change a name
+    (a new account, or ``last_login`` at every sign-in) changes none of the options."""
+    from django.contrib.auth import get_user_model
+
+    if sender is get_user_model() and not list_cache.names_changed(created, update_fields):
+        return
+    cache.set(DIRECTORY_KEY, uuid.uuid4().hex, timeout=None)

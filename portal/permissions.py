@@ -4,15 +4,29 @@ Every app answers "which rows may this user see / act on" through a pair of quer
 ``visible_to(user)`` and ``actionable_by(user)``, built on the grants computed here. Grants are
 read once per user object (that is, once per request) and cached on it, so a page that checks
 permissions for fifty rows makes one query for them, not fifty.
+
+Across requests the user's memberships are also kept in the shared cache (a query costs ten
+times a cache read, on every signed-in page), stamped with two *tokens*: the user's own, replaced
+whenever one of their memberships is saved or deleted, and one for all agencies, replaced
+whenever an agency is saved or deleted (an agency switched off takes its roles with it). Both
+are replaced at once and again on commit (``portal/signals.py``), and an entry is used only
+while its tokens are the current ones, so a revoked role is gone at the next request, even if a
+request that read the old rows stores them late. ``is_superuser`` is never cached: it comes from
+the user row each request loads anyway. ``GRANTS_CACHE_SECONDS`` bounds an entry regardless.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import QuerySet
 
 _CACHE_ATTR = "_motcua_grants"
+GRANTS_CACHE_SECONDS = 300
+_AGENCIES_KEY = "portal:grants:token:agencies"
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,43 @@ class Grants:
 ANONYMOUS = Grants(user_id=None)
 
 
+def _entry_key(user_id: int) -> str:
+    return f"portal:grants:{user_id}"
+
+
+def _token_key(user_id: int) -> str:
+    return f"portal:grants:token:{user_id}"
+
+
+def _memberships(user_id: int) -> list[tuple[int, str]]:
+    """(agency id, role) of the user's active memberships in active agencies, via the cache."""
+    keys = [_entry_key(user_id), _token_key(user_id), _AGENCIES_KEY]
+    found = cache.get_many(keys)
+    tokens = (found.get(keys[1]), found.get(keys[2]))
+    entry = found.get(keys[0])
+    if entry is not None and None not in tokens and entry[0] == tokens:
+        return entry[1]
+    # Tokens first, rows second: a change committed in between makes this entry stale.
+    fresh = list(tokens)
+    for index, key in enumerate(keys[1:]):
+        if fresh[index] is None:
+            token = uuid.uuid4().hex
+            fresh[index] = token if cache.add(key, token, None) else cache.get(key, token)
+    rows = _read_memberships(user_id)
+    cache.set(keys[0], (tuple(fresh), rows), GRANTS_CACHE_SECONDS)
+    return rows
+
+
+def _read_memberships(user_id: int) -> list[tuple[int, str]]:
+    from portal.models import StaffMembership
+
+    return list(
+        StaffMembership.objects.filter(
+            user_id=user_id, is_active=True, agency__is_active=True
+        ).values_list("agency_id", "role")
+    )
+
+
 def grants_for(user) -> Grants:
     """The grants of ``user``, cached on the user object for the rest of the request."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -62,13 +113,8 @@ def grants_for(user) -> Grants:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from portal.models import StaffMembership
-
     roles: dict[int, set[str]] = {}
-    rows = StaffMembership.objects.filter(
-        user_id=user.pk, is_active=True, agency__is_active=True
-    ).values_list("agency_id", "role")
-    for agency_id, role in rows:
+    for agency_id, role in _memberships(user.pk):
         roles.setdefault(agency_id, set()).add(role)
     grants = Grants(
         user_id=user.pk,
@@ -83,6 +129,25 @@ def forget_grants(user) -> None:
     """Drop the cached grants (after memberships changed within the same request)."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+    if getattr(user, "pk", None) is not None:
+        memberships_changed(user.pk)
+
+
+def _replace_tokens(keys: list[str]) -> None:
+    cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
+
+
+def memberships_changed(user_id: int) -> None:
+    """Every process reads this user's memberships again (now, and once the change commits)."""
+    keys = [_token_key(user_id)]
+    _replace_tokens(keys)
+    transaction.on_commit(lambda: _replace_tokens(keys))
+
+
+def agencies_changed() -> None:
+    """Every user's memberships are read again (an agency was switched on or off, or deleted)."""
+    _replace_tokens([_AGENCIES_KEY])
+    transaction.on_commit(lambda: _replace_tokens([_AGENCIES_KEY]))
 
 
 class ScopedQuerySet(QuerySet):

@@ -3,7 +3,8 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from portal.models import CalendarDay, OfficeHours
+from portal.models import Agency, CalendarDay, OfficeHours, StaffMembership
+from portal.permissions import agencies_changed, memberships_changed
 from portal.worktime import invalidate_calendar_cache
 
 
@@ -14,3 +15,19 @@ from portal.worktime import invalidate_calendar_cache
 def _working_calendar_changed(**kwargs) -> None:
     """An admin edited a holiday, a make-up day or the office hours: deadlines must see it."""
     invalidate_calendar_cache()
+
+
+@receiver(post_save, sender=StaffMembership, dispatch_uid="grants_membership_saved")
+@receiver(post_delete, sender=StaffMembership, dispatch_uid="grants_membership_deleted")
+def _membership_changed(instance: StaffMembership, **kwargs) -> None:
+    """A role given, taken or switched off: the user's cached grants are stale."""
+    memberships_changed(instance.user_id)
+
+
+@receiver(post_save, sender=Agency, dispatch_uid="grants_agency_saved")
+@receiver(post_delete, sender=Agency, dispatch_uid="grants_agency_deleted")
+def _agency_changed(created: bool = False, **kwargs) -> None:
+    """An agency switched on or off (or deleted) changes its members' grants; a new agency has
+    no members yet."""
+    if not created:
+        agencies_changed()

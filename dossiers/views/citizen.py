@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from dossiers import ratings, result_signing, workflow
+from dossiers import list_cache, ratings, result_signing, workflow
 from dossiers.errors import DossierError, NotFound, ValidationError
 from dossiers.forms import RatingForm, SupplementForm, WithdrawForm, apply_service_errors
 from dossiers.models import (
@@ -32,6 +34,7 @@ from dossiers.views.common import (
     valid_code,
     with_download_urls,
 )
+from portal.shell import render_in_shell
 from procedures.models import RequiredDocument
 
 LIST_FIELDS = (
@@ -60,17 +63,37 @@ PUBLIC_REASON_ACTIONS = {
 @login_required
 @require_safe
 def my_dossiers(request: HttpRequest) -> HttpResponse:
-    queryset = (
-        Dossier.objects.visible_to(request.user)
-        .filter(applicant=request.user)
-        .select_related("procedure_version", "procedure")
-        .only(*LIST_FIELDS)
-        .order_by("-submitted_at", "-id")
+    """The citizen's dossiers, served from the cache while none of them changed (``list_cache``:
+    one entry per applicant, query string and language; a hit makes no query of its own)."""
+    now = timezone.now()
+    user_id = request.user.pk
+    key = ":".join(
+        [
+            list_cache.PREFIX,
+            "mine",
+            str(user_id),
+            list_cache.digest((get_language(), list_cache.query_items(request.GET))),
+        ]
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    prepare_rows(page.object_list)
-    context = {"page": page, "waiting_label": _("Chờ tiếp nhận")}
-    return render(request, "dossiers/mine.html", context)
+    generation_keys = [list_cache.applicant_key(user_id), list_cache.NAMES_KEY]
+    content, tokens = list_cache.lookup(key, generation_keys, now)
+    if content is None:
+        tokens = list_cache.current_tokens(generation_keys, tokens)
+        queryset = (
+            Dossier.objects.visible_to(request.user)
+            .filter(applicant=request.user)
+            .select_related("procedure_version", "procedure")
+            .only(*LIST_FIELDS)
+            .order_by("-submitted_at", "-id")
+        )
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
+        prepare_rows(rows, now)
+        context = {"page": page, "rows": rows, "waiting_label": _("Chờ tiếp nhận")}
+        content = render_to_string("dossiers/mine_content.html", context)
+        valid_until = list_cache.highlighting_valid_until(rows, now)
+        list_cache.store(key, tokens, content, now, valid_until)
+    return render_in_shell(request, "dossiers/mine.html", {}, content)
 
 
 def _own_dossier(request: HttpRequest, code: str) -> Dossier:

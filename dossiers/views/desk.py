@@ -3,6 +3,8 @@ forms post to a thin view around ``workflow.transition``."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -14,7 +16,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from dossiers import queues, workflow
+from dossiers import list_cache, queues, workflow
 from dossiers.errors import (
     DossierError,
     InvalidState,
@@ -26,7 +28,7 @@ from dossiers.errors import (
 from dossiers.forms import apply_service_errors
 from dossiers.models import Attachment, Dossier, DossierEvent
 from dossiers.panels import panels_for
-from dossiers.queues import DEFAULT_TAB, TABS, TABS_BY_KEY
+from dossiers.queues import DEFAULT_TAB, TABS, TABS_BY_KEY, Tab
 from dossiers.views.actions import ActionContext, action_label, make_form, offered_actions
 from dossiers.views.actions import service_payload as action_payload
 from dossiers.views.common import (
@@ -40,7 +42,8 @@ from dossiers.views.common import (
 )
 from dossiers.web_filters import DESK_FILTERS, DeskFilter
 from portal.models import Role, StaffMembership
-from portal.permissions import grants_for
+from portal.permissions import Grants, grants_for
+from portal.shell import render_in_shell
 from procedures.models import Sector
 
 CONFLICT_MESSAGE = gettext_lazy(
@@ -117,18 +120,45 @@ def _query_without(params: QueryDict, *keys: str) -> str:
 @staff_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
-    tab_key = request.GET.get("tab") or DEFAULT_TAB
-    tab = TABS_BY_KEY.get(tab_key)
+    """The queue, served from the cache while nothing it shows has changed (``list_cache``):
+    a hit reads neither counts nor rows. Only the page around it is rendered per user."""
+    tab = TABS_BY_KEY.get(request.GET.get("tab") or DEFAULT_TAB)
+    grants = grants_for(request.user)
+    now = timezone.now()
+    key = queues.fragment_key(grants, request.GET, get_language())
+    generation_keys = queues.fragment_generation_keys(grants)
+    content, tokens = list_cache.lookup(key, generation_keys, now)
+    status = 200
+    if content is None:
+        # The tokens are read before the data: a change committed meanwhile makes this stale.
+        tokens = list_cache.current_tokens(generation_keys, tokens)
+        content, status, valid_until = _render_queue(request, grants, tab, now)
+        if status == 200:
+            list_cache.store(key, tokens, content, now, valid_until)
+    return render_in_shell(
+        request,
+        "dossiers/desk/queue.html",
+        {"tab": tab},
+        content,
+        variant=tab.key if tab else "",
+        status=status,
+    )
+
+
+def _render_queue(
+    request: HttpRequest, grants: Grants, tab: Tab | None, now: datetime.datetime
+) -> tuple[str, int, datetime.datetime]:
+    """The queue's HTML (tabs, filters, rows, pagination), its status and how long its
+    highlighting holds. Rendered without the request: nothing of the user goes in."""
     sectors, assignees = _filter_choices(request.user)
     choices_key = repr((sectors, assignees))
     base = Dossier.objects.visible_to(request.user)
     filterset = DeskFilter(request.GET, queryset=base, sectors=sectors, assignees=assignees)
     valid = filterset.is_valid() and tab is not None
-    now = timezone.now()
     counts: dict = {}
     page = None
+    valid_until = now
     if valid:
-        grants = grants_for(request.user)
         # The filters on unscoped rows: every queue branch is bounded to the user's agencies.
         filtered = filterset.filter_queryset(Dossier.objects.all())
         counts = queues.tab_counts(filtered, grants, tab, now, cacheable=not filterset.is_active)
@@ -142,6 +172,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         paginator = Paginator(queues.QueueRows(counts[tab.key] or 0, fetch), PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         prepare_rows(page.object_list, now)
+        valid_until = list_cache.highlighting_valid_until(page.object_list, now)
     tabs = [
         {"key": t.key, "label": t.label, "count": counts.get(t.key), "current": t is tab}
         for t in TABS
@@ -157,10 +188,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "tab_query": _query_without(request.GET, "tab", "page"),
         "page_query": _query_without(request.GET, "page"),
         "bad_tab": tab is None,
-        "can_file": grants_for(request.user).has_any_role(Role.DESK),
-        "now": now,
+        "can_file": grants.has_any_role(Role.DESK),
     }
-    return render(request, "dossiers/desk/queue.html", context, status=200 if valid else 400)
+    html = render_to_string("dossiers/desk/queue_content.html", context)
+    return html, 200 if valid else 400, valid_until
 
 
 def _visible_dossier(request: HttpRequest, code: str) -> Dossier:

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dossiers.models import Dossier, Status
+from portal.permissions import grants_for
 from tests.factories import AgencyFactory
 from tests.routing.factories import Province
 
@@ -30,6 +31,7 @@ def at_district(django_capture_on_commit_callbacks):
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
+    grants_for(type(user).objects.get(pk=user.pk))  # warm, as after the user's first request
     return client
 
 

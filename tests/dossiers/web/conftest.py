@@ -15,6 +15,7 @@ from pypdf import PdfWriter
 
 from dossiers.models import Dossier, Status
 from portal.models import Role
+from portal.permissions import grants_for
 from tests.dossiers.factories import Catalog, DossierFactory
 from tests.factories import AgencyFactory, CitizenFactory, staff_user
 
@@ -50,6 +51,9 @@ def client_for(user) -> Client:
     client = Client()
     if user is not None:
         client.force_login(user)
+        # Steady state: after a user's first request their grants are in the shared cache
+        # (portal/permissions.py), so query counts compare like with like.
+        grants_for(type(user).objects.get(pk=user.pk))
     return client
 
 

@@ -11,7 +11,7 @@ from dossiers.models import Rating, Status
 from dossiers.workflow import transition
 from tests.dossiers.conftest import file_online
 from tests.dossiers.factories import DossierFactory, pdf
-from tests.dossiers.web.conftest import bulk_dossiers, client_for, real_pdf
+from tests.dossiers.web.conftest import bulk_dossiers, client_for, real_pdf, without_csrf
 from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,11 @@ def test_my_dossiers_query_count_is_fixed(web):
     assert response.status_code == 200
     assert "Trang 50 / 50" in response.content.decode()
     assert len(small) == len(large) <= 6
+    # Served again from the cache (dossiers/list_cache.py): no query for the list itself.
+    with CaptureQueriesContext(connection) as warm:
+        again = client.get("/dossiers/?page=50")
+    assert without_csrf(again.content) == without_csrf(response.content)
+    assert len(warm) <= 1 and not any("dossiers_dossier" in q["sql"] for q in warm.captured_queries)
 
 
 # --- detail ------------------------------------------------------------------------------------

@@ -174,7 +174,8 @@ def test_bad_parameters_answer_400_not_500(web, query):
 
 
 def test_queue_query_count_is_fixed_at_page_1_and_page_50(web):
-    """Fixed on a cold cache (tab counts computed) and on a warm one, at 10 and 1,000 rows."""
+    """Fixed on a cold cache (tab counts computed, page rendered) and on a warm one (the page
+    served from the cache), at 10 and 1,000 rows."""
     client = client_for(web.desk)
     staff_user(web.agency, Role.SPECIALIST)
     bulk_dossiers(web, 10, assignee=web.specialist)
@@ -199,7 +200,9 @@ def test_queue_query_count_is_fixed_at_page_1_and_page_50(web):
     cold = {n for key, n in counts.items() if key[2] == "cold"}
     warm = {n for key, n in counts.items() if key[2] == "warm"}
     assert len(cold) == 1 and len(warm) == 1, counts
-    assert max(cold) <= 8 and max(warm) < max(cold), counts
+    # Warm: the rendered queue is served from the cache (dossiers/list_cache.py) and the grants
+    # from the shared cache (portal/permissions.py): the user only; no count, ids or rows.
+    assert max(cold) <= 8 and max(warm) <= 1, counts
 
 
 def ordered_codes(client, tab: str, pages: int) -> list[str]:
