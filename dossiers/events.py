@@ -3,10 +3,12 @@
 ``record_event`` appends one row of the process-control log (electronic Mẫu 05), creates the
 applicant's notifications for it, and — once the transaction commits — sends
 ``dossier_transitioned`` with ``dossier_id``, ``action``, ``from_status``, ``to_status``,
-``event_id`` and ``agency_ids`` (every agency the change involves: before and after, receiving,
-returning, deciding). Postal, documents, statistics and routing connect to that signal, so
-``dossiers`` never imports them (architecture.md). Receivers run after commit and must be
-idempotent; one failing receiver is logged and does not stop the others.
+``event_id``, ``agency_ids`` (every agency the change involves: before and after, receiving,
+returning, deciding), and the dossier's ``channel`` and ``pickup_by_post`` (fixed at filing, so
+a receiver needing only those does not read the dossier back). Postal, documents, statistics
+and routing connect to that signal, so ``dossiers`` never imports them (architecture.md).
+Receivers run after commit and must be idempotent; one failing receiver is logged and does not
+stop the others.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ def announce(event: DossierEvent) -> None:
         dossier.deciding_agency_id,
     }
     kwargs["agency_ids"] = sorted(a for a in involved if a)
+    kwargs["channel"] = dossier.channel
+    kwargs["pickup_by_post"] = dossier.pickup_by_post
     code = dossier.code
     transaction.on_commit(lambda: _after_commit(code, kwargs))
 

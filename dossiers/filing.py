@@ -14,7 +14,9 @@ the transaction opens (``attachments.stage_all``; a failed transaction deletes t
 transaction is the code counter's increment, the dossier, its attachments in one INSERT, the
 history row and the procedure's filing count, then the commit — so the daily counter's row lock
 (which keeps codes gapless and unique) is held for a few statements. The 201 answer is built
-from the objects just written, without reading them back.
+from the objects just written, without reading them back. The published version comes from
+``procedures.cache.filing_version`` (a per-process copy checked against the catalog generation:
+no query while the catalog is unchanged).
 """
 
 from __future__ import annotations
@@ -50,11 +52,15 @@ from dossiers.models import (
 )
 from portal.models import Agency, AgencyKind, Role, citizen_id_validator, phone_validator
 from portal.permissions import grants_for
+from procedures.cache import filing_version
 from procedures.models import Procedure, ProcedureVersion
 
 
 def receiving_agencies_for(version: ProcedureVersion) -> list[Agency]:
     """The desks where ``version`` is received by default (see the module docstring)."""
+    known = version.__dict__.get("_receiving_desks")
+    if known is not None:  # a cached copy (``_load_version``): computed under its generation
+        return list(known)
     explicit = [a for a in version.receiving_agencies.all() if a.is_active]
     if explicit:
         return explicit
@@ -111,11 +117,18 @@ def _submission_key(actor, key: str | None) -> str | None:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def _profile_defaults(user) -> dict[str, str]:
+#: What the citizen's profile fills in when the form leaves it empty.
+PROFILE_FIELDS = ("applicant_phone", "applicant_id_number", "applicant_address")
+
+
+def _profile_defaults(user, data: Mapping | None = None) -> dict[str, str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return {}
-    profile = getattr(user, "citizen_profile", None)
     defaults = {"applicant_name": user.get_full_name(), "applicant_email": user.email or ""}
+    data = data or {}
+    if all(data.get(name) not in (None, "") for name in PROFILE_FIELDS):
+        return defaults  # the form gave all three: no need to read the profile
+    profile = getattr(user, "citizen_profile", None)
     if profile is not None:
         defaults.update(
             applicant_phone=profile.phone,
@@ -127,21 +140,17 @@ def _profile_defaults(user) -> dict[str, str]:
 
 def _load_version(procedure_code: str, channel: str) -> ProcedureVersion:
     code = (procedure_code or "").strip()
-    version = (
-        ProcedureVersion.objects.published()
-        .select_related("procedure", "implementing_agency__unit")
-        .prefetch_related("documents", "channels", "receiving_agencies")
-        .filter(procedure__code=code)
-        .first()
-        if code and "\x00" not in code
-        else None
-    )
+    version = filing_version(code) if code and "\x00" not in code else None
     if version is None:
         raise ValidationError({"procedure": [_("Thủ tục không tồn tại hoặc chưa được công bố.")]})
     if channel == FilingChannel.ONLINE and not version.accepts_online_filing:
         raise ValidationError(
             {"procedure": [_("Thủ tục này chưa cung cấp dịch vụ công trực tuyến mức độ 3, 4.")]}
         )
+    if "_receiving_desks" not in version.__dict__:
+        # Shared by the next filings of this process until the catalog generation changes
+        # (agency changes bump it too: ``procedures.cache.connect_signals``).
+        version._receiving_desks = tuple(receiving_agencies_for(version))
     return version
 
 
@@ -200,7 +209,7 @@ def file_dossier(
         raise NotAllowed(_("Chỉ cán bộ một cửa mới tiếp nhận hồ sơ trực tiếp."))
 
     version = _load_version(procedure_code, channel)
-    merged = {**_profile_defaults(applicant_user)}
+    merged = {**_profile_defaults(applicant_user, data)}
     merged.update({k: v for k, v in (data or {}).items() if v not in (None, "")})
     cleaner = Cleaner(merged)
     name = cleaner.text("applicant_name", required=True, max_length=200)
