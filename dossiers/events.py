@@ -67,14 +67,17 @@ def announce(event: DossierEvent) -> None:
     kwargs["agency_ids"] = sorted(a for a in involved if a)
     kwargs["channel"] = dossier.channel
     kwargs["pickup_by_post"] = dossier.pickup_by_post
-    code = dossier.code
+    # A new dossier (filing: no status before) has nothing cached under its code yet —
+    # tracking caches found dossiers only, and a code is never given to a second dossier.
+    code = dossier.code if event.from_status is not None else None
     transaction.on_commit(lambda: _after_commit(code, kwargs))
 
 
-def _after_commit(code: str, kwargs: dict) -> None:
+def _after_commit(code: str | None, kwargs: dict) -> None:
     from dossiers.tracking import forget
 
-    forget(code)  # public tracking caches the facts this event changed
+    if code is not None:
+        forget(code)  # public tracking caches the facts this event changed
     _deliver_signal(**kwargs)
 
 

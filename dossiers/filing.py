@@ -39,7 +39,7 @@ from dossiers.attachments import (
     stage_all,
 )
 from dossiers.codes import allocate_code
-from dossiers.errors import NotAllowed, ValidationError
+from dossiers.errors import DossierError, NotAllowed, ValidationError
 from dossiers.events import record_event
 from dossiers.inputs import Cleaner
 from dossiers.models import (
@@ -198,10 +198,38 @@ def file_dossier(
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotAllowed(_("Vui lòng đăng nhập để nộp hồ sơ."))
     key = _submission_key(actor, submission_key)
-    if key:
-        existing = Dossier.objects.filter(submission_key=key).first()
-        if existing is not None:
-            return existing
+    try:
+        return _file(
+            procedure_code=procedure_code,
+            applicant_user=applicant_user,
+            data=data,
+            files=files,
+            channel=channel,
+            actor=actor,
+            key=key,
+        )
+    except (DossierError, ValidationError, IntegrityError):
+        # A repeated key (a double click, a retry after a lost answer) returns the dossier filed
+        # the first time, whatever this copy says. Looked up only when the filing fails: a
+        # repeat that passes the checks fails on the unique ``submission_key`` at its INSERT
+        # (its counter number, rows and files rolled back), so a first filing reads nothing.
+        if key:
+            existing = Dossier.objects.filter(submission_key=key).first()
+            if existing is not None:
+                return existing
+        raise
+
+
+def _file(
+    *,
+    procedure_code: str,
+    applicant_user,
+    data: Mapping,
+    files: Mapping | None,
+    channel: str,
+    actor,
+    key: str | None,
+) -> Dossier:
     walk_in = channel != FilingChannel.ONLINE
     if not walk_in and (applicant_user is None or applicant_user.pk != actor.pk):
         raise NotAllowed(_("Chỉ công dân đứng tên mới nộp được hồ sơ trực tuyến của mình."))
@@ -250,43 +278,34 @@ def file_dossier(
 
     catalog_channel = deadlines.channel_for(version, channel)
     now = timezone.now()
-    try:
-        with AttachmentWriter() as writer:
-            # Storage I/O first, outside the transaction: the daily code counter's row lock is
-            # then held only for the few INSERTs below and the commit.
-            staged = stage_all(writer, checked)
-            with transaction.atomic():
-                dossier = _create(
-                    version=version,
-                    channel=channel,
-                    walk_in=walk_in,
-                    now=now,
-                    receiving=receiving,
-                    applicant_user=applicant_user,
-                    actor=actor,
-                    key=key,
-                    fields={
-                        "applicant_name": name,
-                        "applicant_phone": phone,
-                        "applicant_id_number": id_number,
-                        "applicant_address": address,
-                        "applicant_email": email,
-                        "summary": summary,
-                        "result_delivery": delivery,
-                        "pickup_by_post": pickup,
-                        "delivery_address": delivery_address,
-                        "fee_vnd": catalog_channel.fee_vnd if catalog_channel else 0,
-                    },
-                    staged=staged,
-                )
-    except IntegrityError:
-        # The same submission key committed first (a double click racing itself).
-        if key:
-            existing = Dossier.objects.filter(submission_key=key).first()
-            if existing is not None:
-                return existing
-        raise
-    return dossier
+    with AttachmentWriter() as writer:
+        # Storage I/O first, outside the transaction: the daily code counter's row lock is
+        # then held only for the few INSERTs below and the commit.
+        staged = stage_all(writer, checked)
+        with transaction.atomic():
+            return _create(
+                version=version,
+                channel=channel,
+                walk_in=walk_in,
+                now=now,
+                receiving=receiving,
+                applicant_user=applicant_user,
+                actor=actor,
+                key=key,
+                fields={
+                    "applicant_name": name,
+                    "applicant_phone": phone,
+                    "applicant_id_number": id_number,
+                    "applicant_address": address,
+                    "applicant_email": email,
+                    "summary": summary,
+                    "result_delivery": delivery,
+                    "pickup_by_post": pickup,
+                    "delivery_address": delivery_address,
+                    "fee_vnd": catalog_channel.fee_vnd if catalog_channel else 0,
+                },
+                staged=staged,
+            )
 
 
 def _create(
