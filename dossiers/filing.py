@@ -25,8 +25,7 @@ import hashlib
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -321,13 +320,19 @@ def _create(
     fields: dict,
     staged: list,
 ) -> Dossier:
-    """The rows of one filing (in the caller's transaction): the code from the locked daily
-    counter, the dossier, its attachments in one INSERT, the history row. The returned dossier
-    carries its relations and attachments, so the caller can render it without a query.
-    The counter's row lock is the only one taken early; everything slow (content checks,
-    storage writes) happened before the transaction opened."""
+    """The rows of one filing (in the caller's transaction): the dossier with its code from the
+    locked daily counter, its attachments in one INSERT, the history row and the procedure's
+    filing count. The returned dossier carries its relations and attachments, so the caller can
+    render it without a query.
+
+    Every filing at one desk queues on the counter's row lock from the moment it takes its
+    number until it commits, so that window is kept to the dossier's INSERT, the filing count and
+    the commit. On PostgreSQL the dossier's id is reserved first and its attachments and (online)
+    its history row are written *before* the number is taken: their foreign keys to the dossier
+    are checked at commit (Django declares them ``DEFERRABLE INITIALLY DEFERRED``). A walk-in's
+    ``receive`` row comes after the dossier: its notifications quote the code and routing plans
+    the hand-over from the dossier row (``models_routing._on_event_saved``)."""
     dossier = Dossier(
-        code=allocate_code(receiving, now),
         procedure=version.procedure,
         procedure_version=version,
         channel=channel,
@@ -345,19 +350,33 @@ def _create(
         deadlines.start_clock(dossier, now)
     else:
         dossier.intake_due_at = deadlines.intake_deadline(now)
-    dossier.save()
-    attachments = create_rows(dossier, staged, kind=AttachmentKind.FILING, user=actor)
-    record_event(
-        dossier,
-        action=EventAction.RECEIVE if walk_in else EventAction.SUBMIT,
-        actor=actor,
-        at=now,
-        from_status=None,
-        from_agency_id=None,
-        payload={"channel": channel},
-        attachment_ids=[a.pk for a in attachments],
+    dossier.pk = _reserve_dossier_id()
+    early = dossier.pk is not None
+    attachments = (
+        create_rows(dossier, staged, kind=AttachmentKind.FILING, user=actor) if early else []
     )
-    _count_filing(version.procedure_id)  # last: the procedure's row is locked until commit only
+
+    def history() -> None:
+        record_event(
+            dossier,
+            action=EventAction.RECEIVE if walk_in else EventAction.SUBMIT,
+            actor=actor,
+            at=now,
+            from_status=None,
+            from_agency_id=None,
+            payload={"channel": channel},
+            attachment_ids=[a.pk for a in attachments],
+        )
+
+    if early and not walk_in:
+        history()
+    dossier.code = allocate_code(receiving, now)  # the counter's row is locked from here …
+    dossier.save(force_insert=True)
+    if not early:
+        attachments = create_rows(dossier, staged, kind=AttachmentKind.FILING, user=actor)
+    if walk_in or not early:
+        history()
+    _count_filing(version.procedure_id)  # … to the commit, as is the procedure's row
     # What prefetch_related("attachments") would leave (further filters still query).
     prefetched = dossier.attachments.all()
     prefetched._result_cache = attachments
@@ -367,9 +386,26 @@ def _create(
     return dossier
 
 
+def _reserve_dossier_id() -> int | None:
+    """The next dossier id from its sequence (PostgreSQL; None elsewhere: insert first)."""
+    if connection.vendor != "postgresql":
+        return None
+    table = Dossier._meta.db_table
+    column = Dossier._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, column])
+        return cursor.fetchone()[0]
+
+
 def _count_filing(procedure_id: int) -> None:
     """Bump ``Procedure.filing_count`` (the catalog's "most used" figure) when it exists.
     The last statement of the filing's transaction: every filing of a popular procedure
     touches this row, so its lock is held from here to the commit only (no extra commit)."""
-    if any(f.name == "filing_count" for f in Procedure._meta.concrete_fields):
-        Procedure.objects.filter(pk=procedure_id).update(filing_count=F("filing_count") + 1)
+    if not any(f.name == "filing_count" for f in Procedure._meta.concrete_fields):
+        return
+    table, pk = Procedure._meta.db_table, Procedure._meta.pk.column
+    with connection.cursor() as cursor:  # one plain statement: it runs inside the lock window
+        cursor.execute(
+            f"UPDATE {table} SET filing_count = filing_count + 1 WHERE {pk} = %s",  # noqa: S608
+            [procedure_id],
+        )
