@@ -4,10 +4,12 @@
 applicant's notifications for it, and — once the transaction commits — sends
 ``dossier_transitioned`` with ``dossier_id``, ``applicant_id`` (the filing citizen's user id,
 ``None`` for a walk-in applicant without an account), ``action``, ``from_status``, ``to_status``,
-``event_id`` and ``agency_ids`` (every agency the change involves: before and after, receiving,
-returning, deciding). Postal, documents, statistics and routing connect to that signal, so
-``dossiers`` never imports them (architecture.md). Receivers run after commit and must be
-idempotent; one failing receiver is logged and does not stop the others.
+``event_id``, ``agency_ids`` (every agency the change involves: before and after, receiving,
+returning, deciding), and the dossier's ``channel`` and ``pickup_by_post`` (fixed at filing, so
+a receiver needing only those does not read the dossier back). Postal, documents, statistics
+and routing connect to that signal, so ``dossiers`` never imports them (architecture.md).
+Receivers run after commit and must be idempotent; one failing receiver is logged and does not
+stop the others.
 """
 
 from __future__ import annotations
@@ -90,13 +92,17 @@ def _signal_kwargs(event: DossierEvent) -> dict:
     }
     kwargs["agency_ids"] = sorted(a for a in involved if a)
     kwargs["applicant_id"] = dossier.applicant_id
+    kwargs["channel"] = dossier.channel
+    kwargs["pickup_by_post"] = dossier.pickup_by_post
     return kwargs
 
 
 def announce(event: DossierEvent) -> None:
     """Send ``dossier_transitioned`` for ``event`` once the surrounding transaction commits."""
     kwargs = _signal_kwargs(event)
-    code = event.dossier.code
+    # A new dossier (filing: no status before) has nothing cached under its code yet —
+    # tracking caches found dossiers only, and a code is never given to a second dossier.
+    code = event.dossier.code if event.from_status is not None else None
     transaction.on_commit(lambda: _after_commit(code, kwargs))
 
 
@@ -125,10 +131,11 @@ def announce_many(events: list[DossierEvent]) -> None:
     transaction.on_commit(after_commit)
 
 
-def _after_commit(code: str, kwargs: dict) -> None:
+def _after_commit(code: str | None, kwargs: dict) -> None:
     from dossiers.tracking import forget
 
-    forget(code)  # public tracking caches the facts this event changed
+    if code is not None:
+        forget(code)  # public tracking caches the facts this event changed
     _deliver_signal(**kwargs)
 
 

@@ -14,7 +14,9 @@ the transaction opens (``attachments.stage_all``; a failed transaction deletes t
 transaction is the code counter's increment, the dossier, its attachments in one INSERT, the
 history row and the procedure's filing count, then the commit — so the daily counter's row lock
 (which keeps codes gapless and unique) is held for a few statements. The 201 answer is built
-from the objects just written, without reading them back.
+from the objects just written, without reading them back. The published version comes from
+``procedures.cache.filing_version`` (a per-process copy checked against the catalog generation:
+no query while the catalog is unchanged).
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ import hashlib
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,7 @@ from dossiers.attachments import (
     stage_all,
 )
 from dossiers.codes import allocate_code
-from dossiers.errors import NotAllowed, ValidationError
+from dossiers.errors import DossierError, NotAllowed, ValidationError
 from dossiers.events import record_event
 from dossiers.inputs import Cleaner
 from dossiers.models import (
@@ -50,11 +51,15 @@ from dossiers.models import (
 )
 from portal.models import Agency, AgencyKind, Role, citizen_id_validator, phone_validator
 from portal.permissions import grants_for
+from procedures.cache import filing_version
 from procedures.models import Procedure, ProcedureVersion
 
 
 def receiving_agencies_for(version: ProcedureVersion) -> list[Agency]:
     """The desks where ``version`` is received by default (see the module docstring)."""
+    known = version.__dict__.get("_receiving_desks")
+    if known is not None:  # a cached copy (``_load_version``): computed under its generation
+        return list(known)
     explicit = [a for a in version.receiving_agencies.all() if a.is_active]
     if explicit:
         return explicit
@@ -111,11 +116,18 @@ def _submission_key(actor, key: str | None) -> str | None:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def _profile_defaults(user) -> dict[str, str]:
+#: What the citizen's profile fills in when the form leaves it empty.
+PROFILE_FIELDS = ("applicant_phone", "applicant_id_number", "applicant_address")
+
+
+def _profile_defaults(user, data: Mapping | None = None) -> dict[str, str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return {}
-    profile = getattr(user, "citizen_profile", None)
     defaults = {"applicant_name": user.get_full_name(), "applicant_email": user.email or ""}
+    data = data or {}
+    if all(data.get(name) not in (None, "") for name in PROFILE_FIELDS):
+        return defaults  # the form gave all three: no need to read the profile
+    profile = getattr(user, "citizen_profile", None)
     if profile is not None:
         defaults.update(
             applicant_phone=profile.phone,
@@ -127,21 +139,17 @@ def _profile_defaults(user) -> dict[str, str]:
 
 def _load_version(procedure_code: str, channel: str) -> ProcedureVersion:
     code = (procedure_code or "").strip()
-    version = (
-        ProcedureVersion.objects.published()
-        .select_related("procedure", "implementing_agency__unit")
-        .prefetch_related("documents", "channels", "receiving_agencies")
-        .filter(procedure__code=code)
-        .first()
-        if code and "\x00" not in code
-        else None
-    )
+    version = filing_version(code) if code and "\x00" not in code else None
     if version is None:
         raise ValidationError({"procedure": [_("Thủ tục không tồn tại hoặc chưa được công bố.")]})
     if channel == FilingChannel.ONLINE and not version.accepts_online_filing:
         raise ValidationError(
             {"procedure": [_("Thủ tục này chưa cung cấp dịch vụ công trực tuyến mức độ 3, 4.")]}
         )
+    if "_receiving_desks" not in version.__dict__:
+        # Shared by the next filings of this process until the catalog generation changes
+        # (agency changes bump it too: ``procedures.cache.connect_signals``).
+        version._receiving_desks = tuple(receiving_agencies_for(version))
     return version
 
 
@@ -189,10 +197,38 @@ def file_dossier(
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotAllowed(_("Vui lòng đăng nhập để nộp hồ sơ."))
     key = _submission_key(actor, submission_key)
-    if key:
-        existing = Dossier.objects.filter(submission_key=key).first()
-        if existing is not None:
-            return existing
+    try:
+        return _file(
+            procedure_code=procedure_code,
+            applicant_user=applicant_user,
+            data=data,
+            files=files,
+            channel=channel,
+            actor=actor,
+            key=key,
+        )
+    except (DossierError, ValidationError, IntegrityError):
+        # A repeated key (a double click, a retry after a lost answer) returns the dossier filed
+        # the first time, whatever this copy says. Looked up only when the filing fails: a
+        # repeat that passes the checks fails on the unique ``submission_key`` at its INSERT
+        # (its counter number, rows and files rolled back), so a first filing reads nothing.
+        if key:
+            existing = Dossier.objects.filter(submission_key=key).first()
+            if existing is not None:
+                return existing
+        raise
+
+
+def _file(
+    *,
+    procedure_code: str,
+    applicant_user,
+    data: Mapping,
+    files: Mapping | None,
+    channel: str,
+    actor,
+    key: str | None,
+) -> Dossier:
     walk_in = channel != FilingChannel.ONLINE
     if not walk_in and (applicant_user is None or applicant_user.pk != actor.pk):
         raise NotAllowed(_("Chỉ công dân đứng tên mới nộp được hồ sơ trực tuyến của mình."))
@@ -200,7 +236,7 @@ def file_dossier(
         raise NotAllowed(_("Chỉ cán bộ một cửa mới tiếp nhận hồ sơ trực tiếp."))
 
     version = _load_version(procedure_code, channel)
-    merged = {**_profile_defaults(applicant_user)}
+    merged = {**_profile_defaults(applicant_user, data)}
     merged.update({k: v for k, v in (data or {}).items() if v not in (None, "")})
     cleaner = Cleaner(merged)
     name = cleaner.text("applicant_name", required=True, max_length=200)
@@ -241,43 +277,34 @@ def file_dossier(
 
     catalog_channel = deadlines.channel_for(version, channel)
     now = timezone.now()
-    try:
-        with AttachmentWriter() as writer:
-            # Storage I/O first, outside the transaction: the daily code counter's row lock is
-            # then held only for the few INSERTs below and the commit.
-            staged = stage_all(writer, checked)
-            with transaction.atomic():
-                dossier = _create(
-                    version=version,
-                    channel=channel,
-                    walk_in=walk_in,
-                    now=now,
-                    receiving=receiving,
-                    applicant_user=applicant_user,
-                    actor=actor,
-                    key=key,
-                    fields={
-                        "applicant_name": name,
-                        "applicant_phone": phone,
-                        "applicant_id_number": id_number,
-                        "applicant_address": address,
-                        "applicant_email": email,
-                        "summary": summary,
-                        "result_delivery": delivery,
-                        "pickup_by_post": pickup,
-                        "delivery_address": delivery_address,
-                        "fee_vnd": catalog_channel.fee_vnd if catalog_channel else 0,
-                    },
-                    staged=staged,
-                )
-    except IntegrityError:
-        # The same submission key committed first (a double click racing itself).
-        if key:
-            existing = Dossier.objects.filter(submission_key=key).first()
-            if existing is not None:
-                return existing
-        raise
-    return dossier
+    with AttachmentWriter() as writer:
+        # Storage I/O first, outside the transaction: the daily code counter's row lock is
+        # then held only for the few INSERTs below and the commit.
+        staged = stage_all(writer, checked)
+        with transaction.atomic():
+            return _create(
+                version=version,
+                channel=channel,
+                walk_in=walk_in,
+                now=now,
+                receiving=receiving,
+                applicant_user=applicant_user,
+                actor=actor,
+                key=key,
+                fields={
+                    "applicant_name": name,
+                    "applicant_phone": phone,
+                    "applicant_id_number": id_number,
+                    "applicant_address": address,
+                    "applicant_email": email,
+                    "summary": summary,
+                    "result_delivery": delivery,
+                    "pickup_by_post": pickup,
+                    "delivery_address": delivery_address,
+                    "fee_vnd": catalog_channel.fee_vnd if catalog_channel else 0,
+                },
+                staged=staged,
+            )
 
 
 def _create(
@@ -293,13 +320,19 @@ def _create(
     fields: dict,
     staged: list,
 ) -> Dossier:
-    """The rows of one filing (in the caller's transaction): the code from the locked daily
-    counter, the dossier, its attachments in one INSERT, the history row. The returned dossier
-    carries its relations and attachments, so the caller can render it without a query.
-    The counter's row lock is the only one taken early; everything slow (content checks,
-    storage writes) happened before the transaction opened."""
+    """The rows of one filing (in the caller's transaction): the dossier with its code from the
+    locked daily counter, its attachments in one INSERT, the history row and the procedure's
+    filing count. The returned dossier carries its relations and attachments, so the caller can
+    render it without a query.
+
+    Every filing at one desk queues on the counter's row lock from the moment it takes its
+    number until it commits, so that window is kept to the dossier's INSERT, the filing count and
+    the commit. On PostgreSQL the dossier's id is reserved first and its attachments and (online)
+    its history row are written *before* the number is taken: their foreign keys to the dossier
+    are checked at commit (Django declares them ``DEFERRABLE INITIALLY DEFERRED``). A walk-in's
+    ``receive`` row comes after the dossier: its notifications quote the code and routing plans
+    the hand-over from the dossier row (``models_routing._on_event_saved``)."""
     dossier = Dossier(
-        code=allocate_code(receiving, now),
         procedure=version.procedure,
         procedure_version=version,
         channel=channel,
@@ -317,19 +350,33 @@ def _create(
         deadlines.start_clock(dossier, now)
     else:
         dossier.intake_due_at = deadlines.intake_deadline(now)
-    dossier.save()
-    attachments = create_rows(dossier, staged, kind=AttachmentKind.FILING, user=actor)
-    record_event(
-        dossier,
-        action=EventAction.RECEIVE if walk_in else EventAction.SUBMIT,
-        actor=actor,
-        at=now,
-        from_status=None,
-        from_agency_id=None,
-        payload={"channel": channel},
-        attachment_ids=[a.pk for a in attachments],
+    dossier.pk = _reserve_dossier_id()
+    early = dossier.pk is not None
+    attachments = (
+        create_rows(dossier, staged, kind=AttachmentKind.FILING, user=actor) if early else []
     )
-    _count_filing(version.procedure_id)  # last: the procedure's row is locked until commit only
+
+    def history() -> None:
+        record_event(
+            dossier,
+            action=EventAction.RECEIVE if walk_in else EventAction.SUBMIT,
+            actor=actor,
+            at=now,
+            from_status=None,
+            from_agency_id=None,
+            payload={"channel": channel},
+            attachment_ids=[a.pk for a in attachments],
+        )
+
+    if early and not walk_in:
+        history()
+    dossier.code = allocate_code(receiving, now)  # the counter's row is locked from here …
+    dossier.save(force_insert=True)
+    if not early:
+        attachments = create_rows(dossier, staged, kind=AttachmentKind.FILING, user=actor)
+    if walk_in or not early:
+        history()
+    _count_filing(version.procedure_id)  # … to the commit, as is the procedure's row
     # What prefetch_related("attachments") would leave (further filters still query).
     prefetched = dossier.attachments.all()
     prefetched._result_cache = attachments
@@ -339,9 +386,26 @@ def _create(
     return dossier
 
 
+def _reserve_dossier_id() -> int | None:
+    """The next dossier id from its sequence (PostgreSQL; None elsewhere: insert first)."""
+    if connection.vendor != "postgresql":
+        return None
+    table = Dossier._meta.db_table
+    column = Dossier._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, column])
+        return cursor.fetchone()[0]
+
+
 def _count_filing(procedure_id: int) -> None:
     """Bump ``Procedure.filing_count`` (the catalog's "most used" figure) when it exists.
     The last statement of the filing's transaction: every filing of a popular procedure
     touches this row, so its lock is held from here to the commit only (no extra commit)."""
-    if any(f.name == "filing_count" for f in Procedure._meta.concrete_fields):
-        Procedure.objects.filter(pk=procedure_id).update(filing_count=F("filing_count") + 1)
+    if not any(f.name == "filing_count" for f in Procedure._meta.concrete_fields):
+        return
+    table, pk = Procedure._meta.db_table, Procedure._meta.pk.column
+    with connection.cursor() as cursor:  # one plain statement: it runs inside the lock window
+        cursor.execute(
+            f"UPDATE {table} SET filing_count = filing_count + 1 WHERE {pk} = %s",  # noqa: S608
+            [procedure_id],
+        )

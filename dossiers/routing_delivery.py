@@ -113,7 +113,8 @@ _DELIVERY_SQL = """
 SELECT h.state, h.dossier_id, h.reason, h.step_index, h.step_name, h.step_hours, h.created_at,
        d.status, d.current_agency_id, d.due_at,
        t.id, t.is_active, t.name, t.code, f.name, f.code,
-       d.code, d.receiving_agency_id, d.returning_agency_id
+       d.code, d.receiving_agency_id, d.returning_agency_id,
+       d.deciding_agency_id, d.applicant_id, d.channel, d.pickup_by_post
 FROM {handover} h
 JOIN {dossier} d ON d.id = h.dossier_id
 JOIN {agency} t ON t.id = h.to_agency_id
@@ -143,6 +144,10 @@ class _Delivery:
     code: str
     receiving_id: int | None
     returning_id: int | None
+    deciding_id: int | None
+    applicant_id: int | None
+    channel: str
+    pickup_by_post: bool
 
 
 def _db_datetime(value) -> datetime.datetime | None:
@@ -176,7 +181,7 @@ def _read_delivery(handover_id: int) -> _Delivery | None:
     row = list(row[1:] if postgresql else row)
     row[5] = Decimal(str(row[5])) if row[5] is not None else None
     row[6], row[9] = _db_datetime(row[6]), _db_datetime(row[9])
-    row[11] = bool(row[11])
+    row[11], row[-1] = bool(row[11]), bool(row[-1])
     return _Delivery(*row)
 
 
@@ -267,6 +272,10 @@ def _moved(found: _Delivery, due: datetime.datetime | None) -> Dossier:
         code=found.code,
         receiving_agency_id=found.receiving_id,
         returning_agency_id=found.returning_id,
+        deciding_agency_id=found.deciding_id,
+        applicant_id=found.applicant_id,
+        channel=found.channel,
+        pickup_by_post=found.pickup_by_post,
         status=found.status,
         current_agency_id=found.to_id,
         assignee_id=None,
@@ -331,7 +340,8 @@ SELECT set_config('synchronous_commit', 'off', true), h.id,
        h.state, h.dossier_id, h.reason, h.step_index, h.step_name, h.step_hours, h.created_at,
        d.status, d.current_agency_id, d.due_at,
        t.id, t.is_active, t.name, t.code, f.name, f.code,
-       d.code, d.receiving_agency_id, d.returning_agency_id
+       d.code, d.receiving_agency_id, d.returning_agency_id,
+       d.deciding_agency_id, d.applicant_id, d.channel, d.pickup_by_post
 FROM {handover} h
 JOIN {dossier} d ON d.id = h.dossier_id
 JOIN {agency} t ON t.id = h.to_agency_id
@@ -382,7 +392,7 @@ def _lock_batch(handover_id: int, size: int, level: str | None) -> list[tuple[in
     for row in rows:
         values = list(row[2:])
         values[5] = Decimal(str(values[5])) if values[5] is not None else None
-        values[11] = bool(values[11])
+        values[11], values[-1] = bool(values[11]), bool(values[-1])
         found.append((row[1], _Delivery(*values)))
     return found
 

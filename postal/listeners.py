@@ -35,12 +35,8 @@ def on_dossier_transitioned(sender, *, dossier_id, action, from_status, to_statu
         Status.WITHDRAWN,
     ):
         return
-    if to_status in (Status.SUBMITTED, Status.RECEIVED) and not (
-        Dossier.objects.filter(
-            pk=dossier_id, pickup_by_post=True, channel=FilingChannel.ONLINE
-        ).exists()
-    ):
-        return  # no pickup wanted (most filings): one narrow query, not the full dossier
+    if to_status in (Status.SUBMITTED, Status.RECEIVED) and not _pickup_wanted(dossier_id, kwargs):
+        return  # no pickup wanted (most filings): no query, or one narrow one
     dossier = services.find_dossier(dossier_id)
     if to_status in (Status.SUBMITTED, Status.RECEIVED) and services.wants_pickup(dossier):
         services.ensure_shipment(dossier, Direction.PICKUP)
@@ -48,6 +44,16 @@ def on_dossier_transitioned(sender, *, dossier_id, action, from_status, to_statu
         services.ensure_shipment(dossier, Direction.DELIVERY)
     elif to_status in (Status.REFUSED, Status.WITHDRAWN):
         services.cancel_open_pickups(dossier, _("Hồ sơ không còn cần thu gom."))
+
+
+def _pickup_wanted(dossier_id: int, facts: dict) -> bool:
+    """An online filing with pickup by post: from the signal's facts (set at filing and never
+    changed), or one narrow query when a sender did not give them."""
+    if "pickup_by_post" in facts and "channel" in facts:
+        return bool(facts["pickup_by_post"]) and facts["channel"] == FilingChannel.ONLINE
+    return Dossier.objects.filter(
+        pk=dossier_id, pickup_by_post=True, channel=FilingChannel.ONLINE
+    ).exists()
 
 
 def missing_shipments(limit: int = 200) -> list[tuple[int, str]]:

@@ -13,6 +13,13 @@ Two layers, because a network round trip costs more than the rest of a cached re
   re-reads the generation at most once per interval. Another process's publish therefore shows
   up here within that interval; a publish in this process at once.
 
+Filing reads the published version of a procedure (with its documents, channels, receiving
+agencies and implementing agency) from ``filing_version``: a per-process copy checked against
+the shared generation on every call (one Redis ``GET``, no 1-second grace), so a publish or a
+withdrawal committed anywhere is seen by the next filing everywhere. The copy is also dropped
+at once in the process that changes the catalog (before its commit: a test's transaction never
+commits) and whenever a catalog row or an agency is saved through the ORM (``connect_signals``).
+
 Pages are cached for anonymous visitors only (a signed-in user sees their name in the header).
 A page carries a CSRF token (the language switch is a POST form), so it is rendered with a
 placeholder and each visitor gets their own token substituted when the page is served.
@@ -78,7 +85,80 @@ def bump_generation() -> None:
 
 
 def invalidate_on_commit() -> None:
+    """Called by every catalog change (publish, withdraw, import): this process forgets its
+    filing copies now, every process when the generation is bumped on commit."""
+    forget_versions()
     transaction.on_commit(bump_generation)
+
+
+# --- the published version as filing needs it ----------------------------------------------
+
+#: procedure code -> (generation, version with its relations loaded); see the module docstring.
+_versions: dict[str, tuple[int, Any]] = {}
+
+
+def _load_published(code: str):
+    from procedures.models import ProcedureVersion
+
+    return (
+        ProcedureVersion.objects.published()
+        .select_related("procedure", "implementing_agency__unit")
+        .prefetch_related("documents", "channels", "receiving_agencies")
+        .filter(procedure__code=code)
+        .first()
+    )
+
+
+def filing_version(code: str):
+    """The published version of procedure ``code`` (None when there is none), its procedure,
+    implementing agency and unit, documents, channels and receiving agencies loaded. Shared by
+    the requests of this process: callers must not modify it. Four queries on a miss, none on
+    a hit; a hit is only served while the catalog generation is the one it was loaded under
+    (read before loading, so a copy is never newer-looking than its data)."""
+    current = generation()
+    entry = _versions.get(code)
+    if entry is not None and entry[0] == current:
+        return entry[1]
+    version = _load_published(code)
+    if version is not None:
+        if len(_versions) >= LOCAL_MAX_ENTRIES:
+            _versions.clear()
+        _versions[code] = (current, version)
+    return version
+
+
+def forget_versions(**kwargs) -> None:
+    """Drop this process's filing copies (a signal receiver as well)."""
+    _versions.clear()
+
+
+def _catalog_row_changed(action: str | None = None, **kwargs) -> None:
+    """A catalog row or an agency saved or deleted outside the services (admin, shell, tests):
+    forget the copies here now and everywhere on commit."""
+    if action is None or action.startswith("post_"):  # m2m_changed: once per change
+        invalidate_on_commit()
+
+
+def connect_signals() -> None:
+    """Rows a filing copy carries: versions, their documents, channels and receiving agencies,
+    procedures and agencies (``ProceduresConfig.ready``)."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from portal.models import Agency
+    from procedures.models import Channel, Procedure, ProcedureVersion, RequiredDocument
+
+    for model in (Procedure, ProcedureVersion, RequiredDocument, Channel, Agency):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                _catalog_row_changed,
+                sender=model,
+                dispatch_uid=f"procedures.cache.{model.__name__}.{signal is post_save}",
+            )
+    m2m_changed.connect(
+        _catalog_row_changed,
+        sender=ProcedureVersion.receiving_agencies.through,
+        dispatch_uid="procedures.cache.receiving_agencies",
+    )
 
 
 def cache_key(kind: str, request: HttpRequest, *extra: str) -> str:
@@ -129,6 +209,7 @@ def _keep_local(key: str, value: Any) -> None:
 def forget_local() -> None:
     """Drop this process's memory layer (tests; the shared cache is untouched)."""
     _local.update(generation=None, checked=0.0, entries={})
+    forget_versions()
 
 
 def _cacheable_visitor(request: HttpRequest) -> bool:

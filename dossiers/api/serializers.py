@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import PKOnlyObject
 
 from dossiers import deadlines
 from dossiers.links import links_for
@@ -84,26 +85,31 @@ class DossierSerializer(serializers.ModelSerializer):
         return deadlines.timeliness(obj)
 
     def get_links(self, obj: Dossier) -> dict:
-        request = self.context.get("request")
-        links = links_for(obj, request)
-        links["self"] = _absolute(request, reverse("api-dossier-detail", args=[obj.code]))
-        result = self._result_attachment(obj)
-        if result is not None and links.get("result") is None:
-            links["result"] = _absolute(
-                request, reverse("api-dossier-attachment", args=[obj.code, result.pk])
-            )
-        return links
+        return dossier_links(obj, self.context.get("request"))
 
-    def _result_attachment(self, obj: Dossier) -> Attachment | None:
-        cache = getattr(obj, "_prefetched_objects_cache", {})
-        if "attachments" not in cache:
-            return None
-        results = [
-            a
-            for a in obj.attachments.all()
-            if a.kind == AttachmentKind.RESULT and a.superseded_by_id is None
-        ]
-        return results[-1] if results else None
+
+def dossier_links(obj: Dossier, request) -> dict:
+    """``links`` of a dossier: the registered providers, ``self`` and the current result."""
+    links = links_for(obj, request)
+    links["self"] = _absolute(request, reverse("api-dossier-detail", args=[obj.code]))
+    result = _result_attachment(obj)
+    if result is not None and links.get("result") is None:
+        links["result"] = _absolute(
+            request, reverse("api-dossier-attachment", args=[obj.code, result.pk])
+        )
+    return links
+
+
+def _result_attachment(obj: Dossier) -> Attachment | None:
+    cache = getattr(obj, "_prefetched_objects_cache", {})
+    if "attachments" not in cache:
+        return None
+    results = [
+        a
+        for a in obj.attachments.all()
+        if a.kind == AttachmentKind.RESULT and a.superseded_by_id is None
+    ]
+    return results[-1] if results else None
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -283,3 +289,73 @@ class TrackSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
     returned_at = serializers.DateTimeField(allow_null=True)
     steps = TrackStepSerializer(many=True)
+
+
+# --- the filing's 201 answer without the serializer machinery --------------------------------
+#
+# Building a ModelSerializer's fields (deep copies, model introspection) costs more than the
+# rest of the answer. The filing answer uses the fields of ``DossierDetailSerializer`` and
+# ``AttachmentSerializer`` built once per process (their ``get_attribute``/``to_representation``
+# do not depend on the serializer's context) and the same helpers as their method fields.
+# ``tests/dossiers/test_api_filing.py`` keeps the answer equal to the serializer's.
+
+_BOUND: dict[str, list[tuple[str, serializers.Field | None]]] = {}
+
+
+def _bound_fields(serializer_class: type[serializers.Serializer]):
+    key = serializer_class.__name__
+    if key not in _BOUND:
+        _BOUND[key] = [
+            (name, None if isinstance(field, serializers.SerializerMethodField) else field)
+            for name, field in serializer_class().fields.items()
+        ]
+    return _BOUND[key]
+
+
+def _represent(field: serializers.Field, instance):
+    attribute = field.get_attribute(instance)
+    check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+    return None if check is None else field.to_representation(attribute)
+
+
+def dossier_detail_payload(dossier: Dossier, request, now) -> dict:
+    """What ``DossierDetailSerializer(dossier, context={"request": request, "now": now}).data``
+    gives, for a dossier with its relations and attachments loaded."""
+    user = getattr(request, "user", None)
+    attachment_fields = _bound_fields(AttachmentSerializer)
+    hide_drafts = dossier.applicant_id is not None and dossier.applicant_id == getattr(
+        user, "pk", None
+    )
+    attachments = []
+    for attachment in dossier.attachments.all():
+        if hide_drafts and attachment.kind == AttachmentKind.DRAFT:
+            continue
+        row = {}
+        for name, field in attachment_fields:
+            if field is None:  # url
+                row[name] = _absolute(
+                    request,
+                    reverse(
+                        "api-dossier-attachment", args=[attachment.dossier.code, attachment.pk]
+                    ),
+                )
+            else:
+                row[name] = _represent(field, attachment)
+        attachments.append(row)
+    methods = {
+        "status_label": lambda: dossier.status_label,
+        "assignee": lambda: dossier.assignee.username if dossier.assignee_id else None,
+        "overdue": lambda: deadlines.is_overdue(dossier, now),
+        "timeliness": lambda: (
+            deadlines.timeliness(dossier)
+            if dossier.status in (Status.RESULT_READY, Status.RETURNED)
+            else None
+        ),
+        "links": lambda: dossier_links(dossier, request),
+        "attachments": lambda: attachments,
+        "actions": lambda: allowed_actions(dossier, user) if request is not None else [],
+    }
+    payload = {}
+    for name, field in _bound_fields(DossierDetailSerializer):
+        payload[name] = methods[name]() if field is None else _represent(field, dossier)
+    return payload

@@ -22,6 +22,7 @@ from dossiers.api.serializers import (
     FilingRequestSerializer,
     TrackQuerySerializer,
     TrackSerializer,
+    dossier_detail_payload,
 )
 from dossiers.attachments import open_attachment
 from dossiers.errors import DossierError, NotFound
@@ -153,8 +154,9 @@ class DossierViewSet(
         if not getattr(dossier, "filed_now", False):
             # A repeated submission key: the dossier filed the first time, read back in full.
             dossier = _detail_queryset(user).get(pk=dossier.pk)
-        serializer = DossierDetailSerializer(dossier, context=self.get_serializer_context())
-        return Response(serializer.data, status=status.HTTP_201_CREATED)
+        # The serializer's answer, built without its per-request field construction.
+        body = dossier_detail_payload(dossier, request, timezone.now())
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class DossierActionView(DomainErrorsMixin, APIView):

@@ -7,6 +7,7 @@ from dossiers.errors import NotAllowed, TooLarge, ValidationError
 from dossiers.filing import file_dossier, may_receive, receiving_agencies_for
 from dossiers.models import Attachment, Dossier, DossierEvent, FilingChannel, Status
 from portal.models import AgencyKind, CitizenProfile
+from procedures import services
 from procedures.models import Procedure, ServiceLevel
 from tests.dossiers.conftest import file_online, file_walk_in
 from tests.dossiers.factories import (
@@ -209,6 +210,25 @@ class TestDoubleSubmit:
         assert first.pk == second.pk
         assert Dossier.objects.count() == 1
         assert Attachment.objects.count() == 1
+
+    def test_a_repeat_gives_its_number_back_and_leaves_no_file(self, catalog):
+        """The repeat is refused by the unique key at its INSERT (no lookup beforehand): its
+        counter number, rows and files are rolled back."""
+        first = file_online(catalog, submission_key="form-123")
+        again = file_online(catalog, submission_key="form-123", files={"to-khai": [pdf("x.pdf")]})
+        third = file_online(catalog, submission_key="form-124")
+        assert again.pk == first.pk
+        assert [d.code[-4:] for d in (first, third)] == ["0001", "0002"]  # no gap
+        assert Attachment.objects.count() == 2
+        assert len(stored_files()) == 2
+
+    def test_a_repeat_is_answered_even_when_this_copy_would_be_refused(self, catalog):
+        first = file_online(catalog, submission_key="form-123")
+        assert file_online(catalog, submission_key="form-123", applicant_id_number="12") == first
+        services.withdraw(catalog.procedure, reason="Bãi bỏ")
+        assert file_online(catalog, submission_key="form-123") == first
+        with pytest.raises(ValidationError):
+            file_online(catalog, submission_key="form-999")
 
     def test_keys_are_per_user(self, catalog):
         mine = file_online(catalog, submission_key="same")

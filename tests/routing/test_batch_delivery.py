@@ -179,3 +179,31 @@ def test_receivers_coalesce_their_outside_calls_over_a_batch(django_capture_on_c
     finally:
         dossier_transitioned.disconnect(dispatch_uid="coalesce-test")
     assert calls == [[d.pk for d in dossiers]]
+
+
+@pytest.mark.parametrize("batch", [1, 10])
+def test_a_handovers_signal_carries_the_dossiers_own_facts(
+    batch, settings, django_capture_on_commit_callbacks
+):
+    """Receivers read ``applicant_id``, ``channel``, ``pickup_by_post`` and ``agency_ids`` from
+    the signal instead of the dossier: a hand-over must send the dossier's real values."""
+    settings.ROUTING_DELIVERY_BATCH = batch
+    p = Province()
+    with django_capture_on_commit_callbacks(execute=False):
+        dossier = p.online()
+        transition(dossier.code, "receive", p.desk["commune"])
+    dossier.refresh_from_db()
+    heard = []
+    dossier_transitioned.connect(
+        lambda sender, **kw: heard.append(kw), weak=False, dispatch_uid="facts"
+    )
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert routing_delivery.deliver(pending(dossier).pk) == "delivered"
+    finally:
+        dossier_transitioned.disconnect(dispatch_uid="facts")
+    (kwargs,) = [k for k in heard if k["action"] == "handover"]
+    assert kwargs["applicant_id"] == dossier.applicant_id is not None
+    assert kwargs["channel"] == dossier.channel
+    assert kwargs["pickup_by_post"] == dossier.pickup_by_post
+    assert {p.commune.pk, p.department.pk} <= set(kwargs["agency_ids"])
