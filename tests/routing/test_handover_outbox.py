@@ -262,6 +262,7 @@ def test_a_delivery_announces_every_agency_and_the_code(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         dossier = p.walk_in()
     monkeypatch.setattr(tracking, "forget", forgotten.append)
+    monkeypatch.setattr(tracking, "forget_many", forgotten.extend)  # a batched delivery
     dossier_transitioned.connect(listener, weak=False)
     try:
         with django_capture_on_commit_callbacks(execute=True):
