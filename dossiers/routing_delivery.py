@@ -109,8 +109,8 @@ def _local(moment: datetime.datetime | None) -> str:
 #: The delivery's one read: the hand-over with what the delivery needs of its dossier and
 #: agencies, locking the dossier row. Plain SQL because this is the hot path of routing and
 #: compiling the equivalent three-join ORM query cost more than running it.
-_DELIVERY_SQL = """
-SELECT h.state, h.dossier_id, h.reason, h.step_index, h.step_name, h.step_hours, h.created_at,
+_DELIVERY_FROM = """
+       h.state, h.dossier_id, h.reason, h.step_index, h.step_name, h.step_hours, h.created_at,
        d.status, d.current_agency_id, d.due_at,
        t.id, t.is_active, t.name, t.code, f.name, f.code,
        d.code, d.receiving_agency_id, d.returning_agency_id,
@@ -119,8 +119,8 @@ FROM {handover} h
 JOIN {dossier} d ON d.id = h.dossier_id
 JOIN {agency} t ON t.id = h.to_agency_id
 LEFT JOIN {agency} f ON f.id = h.from_agency_id
-WHERE h.id = %s
 """
+_DELIVERY_SQL = "SELECT " + _DELIVERY_FROM + "WHERE h.id = %s\n"
 
 
 @dataclass
@@ -336,21 +336,12 @@ def _peek(handover_id: int) -> tuple[str, str | None] | None:
 #: Our hand-over and the next pending ones of the same queue, each with its dossier, locked
 #: (rows someone else holds are skipped, never waited for), relaxing the commit.
 _BATCH_SQL = """
-SELECT set_config('synchronous_commit', 'off', true), h.id,
-       h.state, h.dossier_id, h.reason, h.step_index, h.step_name, h.step_hours, h.created_at,
-       d.status, d.current_agency_id, d.due_at,
-       t.id, t.is_active, t.name, t.code, f.name, f.code,
-       d.code, d.receiving_agency_id, d.returning_agency_id,
-       d.deciding_agency_id, d.applicant_id, d.channel, d.pickup_by_post
-FROM {handover} h
-JOIN {dossier} d ON d.id = h.dossier_id
-JOIN {agency} t ON t.id = h.to_agency_id
-LEFT JOIN {agency} f ON f.id = h.from_agency_id
+SELECT set_config('synchronous_commit', 'off', true), h.id,{columns}
 WHERE h.id >= %s AND h.state = %s {same_queue}
 ORDER BY h.id
 LIMIT %s
 FOR UPDATE OF h, d SKIP LOCKED
-"""
+""".replace("{columns}", _DELIVERY_FROM)
 
 #: ``pending → delivered`` for the batch and every dossier moved to its receiving agency, in one
 #: statement; returns the hand-overs claimed (all of them: their rows are locked).

@@ -25,10 +25,8 @@ def give_certificate(user) -> None:
     )
 
 
-def test_delivery_waits_for_the_leaders_signature(units, commit):
-    catalog = PostalCatalog(units, result_must_be_signed=True)
-    give_certificate(catalog.leader)
-    dossier = file_postal(catalog, commit)
+def complete_unsigned(catalog, dossier, commit) -> None:
+    """Receive, assign and complete: the result is ready (status 9), not yet signed."""
     with commit():
         transition(dossier.code, "receive", catalog.desk)
         transition(dossier.code, "assign", catalog.desk, assignee=catalog.specialist.username)
@@ -39,6 +37,13 @@ def test_delivery_waits_for_the_leaders_signature(units, commit):
             result_summary="Cấp giấy chứng nhận",
             result_file=SimpleUploadedFile("kq.pdf", one_page_pdf("KET QUA"), "application/pdf"),
         )
+
+
+def test_delivery_waits_for_the_leaders_signature(units, commit):
+    catalog = PostalCatalog(units, result_must_be_signed=True)
+    give_certificate(catalog.leader)
+    dossier = file_postal(catalog, commit)
+    complete_unsigned(catalog, dossier, commit)
     deliveries = Shipment.objects.filter(dossier=dossier, direction=Direction.DELIVERY)
     assert not deliveries.exists()
     assert (dossier.pk, Direction.DELIVERY) not in listeners.missing_shipments()
@@ -52,16 +57,7 @@ def test_the_desk_cannot_book_the_delivery_of_an_unsigned_result(api_client, uni
     catalog = PostalCatalog(units, result_must_be_signed=True)
     give_certificate(catalog.leader)
     dossier = file_postal(catalog, commit, result_delivery="desk")
-    with commit():
-        transition(dossier.code, "receive", catalog.desk)
-        transition(dossier.code, "assign", catalog.desk, assignee=catalog.specialist.username)
-        transition(
-            dossier.code,
-            "complete",
-            catalog.leader,
-            result_summary="Cấp giấy chứng nhận",
-            result_file=SimpleUploadedFile("kq.pdf", one_page_pdf("KET QUA"), "application/pdf"),
-        )
+    complete_unsigned(catalog, dossier, commit)
     api_client.force_authenticate(catalog.desk)
     body = {"dossier": dossier.code, "direction": "delivery"}
     response = api_client.post("/api/v1/postal/shipments/", body, format="json")
