@@ -7,12 +7,14 @@ whenever the user, their API token or their memberships change (``portal/signals
 is used only while its stamp is the current one, read in the same round trip as the cached
 grants (which it hands to ``grants_for``), so a deleted or rotated token, a deactivated user or
 a revoked role is refused at the next request in every process. The stamp is read before the
-row a copy is made from, so a copy is never newer-looking than its data.
+row a copy is made from, so a copy is never newer-looking than its data. A row changed
+without signals (raw SQL) is seen after ``COPY_MAX_SECONDS``, like the grants' entries.
 """
 
 from __future__ import annotations
 
 import functools
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,9 +26,11 @@ from rest_framework.authtoken.models import Token
 
 from portal import permissions
 
-#: token key -> (stamp, user_id, user field values, token created)
-_copies: dict[str, tuple[str, int, tuple, object]] = {}
+#: token key -> (stamp, user_id, user field values, token created, when copied)
+_copies: dict[str, tuple[str, int, tuple, object, float]] = {}
 LOCAL_MAX_ENTRIES = 10_000
+#: A copy is read again after this long regardless (rows changed without signals: raw SQL).
+COPY_MAX_SECONDS = 300
 
 
 def forget_copies() -> None:
@@ -39,9 +43,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         copy = _copies.get(key)
         if copy is not None:
-            stamp, user_id, values, created = copy
+            stamp, user_id, values, created, copied = copy
             current, memberships = permissions.user_state(user_id)
-            if current == stamp:
+            if current == stamp and time.monotonic() - copied < COPY_MAX_SECONDS:
                 user = _user_from(values)
                 token = Token.from_db(
                     "default", ["key", "user_id", "created"], [key, user_id, created]
@@ -61,7 +65,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             if len(_copies) >= LOCAL_MAX_ENTRIES:
                 _copies.clear()
             values = tuple(getattr(fresh.user, name) for name in _user_fields())
-            _copies[key] = (stamp, fresh.user_id, values, fresh.created)
+            _copies[key] = (stamp, fresh.user_id, values, fresh.created, time.monotonic())
         return user, token
 
     @staticmethod

@@ -104,3 +104,15 @@ def test_a_superuser_flag_taken_away_is_seen_at_once(api_client):
     with CaptureQueriesContext(connection) as cold:
         assert api_client.get(URL).status_code == 200
     assert _token_queries(cold)  # read again: the user's stamp was replaced
+
+
+def test_a_copy_is_bounded_in_age(api_client, monkeypatch):
+    from portal.api import authentication
+
+    user = CitizenFactory()
+    signed_in(api_client, user)
+    type(user).objects.filter(pk=user.pk).update(is_active=False)  # raw: no signal
+    now = authentication.time.monotonic()
+    later = now + authentication.COPY_MAX_SECONDS + 1
+    monkeypatch.setattr(authentication.time, "monotonic", lambda: later)
+    assert api_client.get(URL).status_code == 401
