@@ -45,19 +45,20 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if copy is not None:
             stamp, user_id, values, created, copied = copy
             current, memberships = permissions.user_state(user_id)
-            if current == stamp and time.monotonic() - copied < COPY_MAX_SECONDS:
-                user = _user_from(values)
+            fresh_enough = time.monotonic() - copied < COPY_MAX_SECONDS
+            user = _user_from(values)
+            if current == stamp and fresh_enough and user.is_active:
                 token = Token.from_db(
                     "default", ["key", "user_id", "created"], [key, user_id, created]
                 )
                 token.user = user
-                self._check(user, token)
+                self._check_expiry(token)
                 if memberships is not None:
                     permissions.prime_grants(user, memberships)
                 return user, token
             _copies.pop(key, None)
-        user, token = super().authenticate_credentials(key)
-        self._check(user, token)
+        user, token = super().authenticate_credentials(key)  # unknown key, inactive user
+        self._check_expiry(token)
         # Stamp first, row second: a change committed in between replaces the stamp again.
         stamp = permissions.user_token(user.pk)
         fresh = Token.objects.select_related("user").filter(key=key).first()
@@ -69,9 +70,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         return user, token
 
     @staticmethod
-    def _check(user, token) -> None:
-        if not user.is_active:
-            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+    def _check_expiry(token) -> None:
         if token.created < timezone.now() - timedelta(hours=settings.API_TOKEN_TTL_HOURS):
             token.delete()
             _copies.pop(token.key, None)
