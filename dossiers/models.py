@@ -168,6 +168,7 @@ class Dossier(models.Model):
     code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True)
     procedure = models.ForeignKey(
         "procedures.Procedure",
+        db_index=False,  # the leading column of a composite index (Meta.indexes)
         verbose_name=_("thủ tục"),
         on_delete=models.PROTECT,
         related_name="dossiers",
@@ -181,6 +182,7 @@ class Dossier(models.Model):
     channel = models.CharField(_("hình thức nộp"), max_length=10, choices=FilingChannel.choices)
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,  # the leading column of a composite index (Meta.indexes)
         verbose_name=_("tài khoản người nộp"),
         null=True,
         blank=True,
@@ -199,24 +201,28 @@ class Dossier(models.Model):
     summary = models.TextField(_("nội dung yêu cầu"), blank=True)
     receiving_agency = models.ForeignKey(
         Agency,
+        db_index=False,  # the leading column of a composite index (Meta.indexes)
         verbose_name=_("nơi tiếp nhận"),
         on_delete=models.PROTECT,
         related_name="received_dossiers",
     )
     current_agency = models.ForeignKey(
         Agency,
+        db_index=False,  # the leading column of a composite index (Meta.indexes)
         verbose_name=_("cơ quan đang xử lý"),
         on_delete=models.PROTECT,
         related_name="held_dossiers",
     )
     returning_agency = models.ForeignKey(
         Agency,
+        db_index=False,  # the leading column of a composite index (Meta.indexes)
         verbose_name=_("nơi trả kết quả"),
         on_delete=models.PROTECT,
         related_name="returning_dossiers",
     )
     deciding_agency = models.ForeignKey(
         Agency,
+        db_index=False,  # the leading column of a composite index (Meta.indexes)
         verbose_name=_("cơ quan giải quyết"),
         null=True,
         blank=True,

@@ -297,21 +297,24 @@ def tab_counts(
 def on_dossier_transitioned(sender, agency_ids=(), applicant_id=None, **kwargs) -> None:
     """Any state change drops the counts and rendered queues of the agencies involved
     (``agency_ids`` of the signal: before and after, receiving, returning) and the applicant's
-    "my dossiers" (``list_cache``); no query on the hand-over path."""
+    "my dossiers" (``list_cache``); no query on the hand-over path, one Redis round trip per
+    event (or per batch of hand-overs)."""
     from dossiers.events import coalesce
 
-    if agency_ids:
-        coalesce(_forget_counts_of, agency_ids)  # once per batch of hand-overs
-    if applicant_id:
-        coalesce(_forget_applicants, applicant_id)
+    if agency_ids or applicant_id:
+        coalesce(_forget_lists_of, (tuple(agency_ids), applicant_id))
 
 
-def _forget_counts_of(agency_id_lists: list) -> None:
-    forget_counts(set().union(*agency_id_lists))
-
-
-def _forget_applicants(applicant_ids: list) -> None:
-    list_cache.forget([list_cache.applicant_key(a) for a in set(applicant_ids)])
+def _forget_lists_of(items: list) -> None:
+    """The generations of the agencies' queues and counts (with the all-agencies queue's) and of
+    the applicants' lists, replaced in one ``set_many``."""
+    agencies = {a for agency_ids, _applicant in items for a in agency_ids}
+    applicants = {applicant for _agencies, applicant in items if applicant}
+    keys = [list_cache.applicant_key(a) for a in sorted(applicants)]
+    if agencies:
+        keys += [*_generation_keys(agencies), list_cache.ALL_AGENCIES_KEY]
+    if keys:
+        cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
 
 
 # --- the directory behind the filter form (sectors, specialists) ---------------------------------

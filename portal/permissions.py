@@ -96,6 +96,29 @@ def _memberships(user_id: int) -> list[tuple[int, str]]:
     return rows
 
 
+def user_state(user_id: int) -> tuple[str | None, list[tuple[int, str]] | None]:
+    """One round trip: the user's token (replaced whenever the user, their API token or their
+    memberships change: ``portal/signals.py``) and their cached memberships when that entry is
+    still valid (else None)."""
+    keys = [_entry_key(user_id), _token_key(user_id), _AGENCIES_KEY]
+    found = cache.get_many(keys)
+    tokens = (found.get(keys[1]), found.get(keys[2]))
+    entry = found.get(keys[0])
+    valid = entry is not None and None not in tokens and entry[0] == tokens
+    return tokens[0], (entry[1] if valid else None)
+
+
+def user_token(user_id: int) -> str:
+    """The user's current token, created when missing."""
+    key = _token_key(user_id)
+    token = cache.get(key)
+    if token is None:
+        token = uuid.uuid4().hex
+        if not cache.add(key, token, None):
+            token = cache.get(key, token)
+    return token
+
+
 def _read_memberships(user_id: int) -> list[tuple[int, str]]:
     from portal.models import StaffMembership
 
@@ -113,8 +136,14 @@ def grants_for(user) -> Grants:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
+    return prime_grants(user, _memberships(user.pk))
+
+
+def prime_grants(user, memberships: list[tuple[int, str]]) -> Grants:
+    """Set the grants of ``user`` from its (agency id, role) memberships, as ``grants_for``
+    would (a caller that read a valid cache entry already: token authentication)."""
     roles: dict[int, set[str]] = {}
-    for agency_id, role in _memberships(user.pk):
+    for agency_id, role in memberships:
         roles.setdefault(agency_id, set()).add(role)
     grants = Grants(
         user_id=user.pk,

@@ -2,8 +2,9 @@
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from rest_framework.authtoken.models import Token
 
-from portal.models import Agency, CalendarDay, OfficeHours, StaffMembership
+from portal.models import Agency, CalendarDay, OfficeHours, StaffMembership, User
 from portal.permissions import agencies_changed, memberships_changed
 from portal.worktime import invalidate_calendar_cache
 
@@ -31,3 +32,19 @@ def _agency_changed(created: bool = False, **kwargs) -> None:
     no members yet."""
     if not created:
         agencies_changed()
+
+
+@receiver(post_save, sender=User, dispatch_uid="auth_user_saved")
+@receiver(post_delete, sender=User, dispatch_uid="auth_user_deleted")
+def _user_changed(instance: User, created: bool = False, **kwargs) -> None:
+    """A user deactivated, made superuser, renamed, deleted: the copies of their row kept by
+    token authentication (``portal.api.authentication``) are stale at the next request."""
+    if not created:
+        memberships_changed(instance.pk)
+
+
+@receiver(post_save, sender=Token, dispatch_uid="auth_token_saved")
+@receiver(post_delete, sender=Token, dispatch_uid="auth_token_deleted")
+def _token_changed(instance: Token, **kwargs) -> None:
+    """An API token issued, rotated or revoked: the old one is refused at the next request."""
+    memberships_changed(instance.user_id)

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -52,8 +54,9 @@ DEFAULT_SESSIONS: tuple[Session, ...] = (
 )
 WEEKEND = frozenset({5, 6})  # Saturday, Sunday (date.weekday())
 UNITS = ("working_days", "working_hours", "calendar_days")
-CACHE_KEY = "portal:worktime:calendar:v1"
-CACHE_TIMEOUT = 600  # seconds; saves and deletes invalidate it earlier (portal/signals.py)
+GENERATION_KEY = "portal:worktime:calendar:generation"
+CACHE_TIMEOUT = 600  # seconds a process keeps its copy; saves and deletes end it at once
+# (portal/signals.py)
 # A search for the next working moment gives up after this many days: no real calendar has a
 # year without a working day, so reaching it means the amount or the data is absurd.
 _MAX_SCAN_DAYS = 366 * 30
@@ -315,17 +318,43 @@ def load_calendar() -> WorkCalendar:
     )
 
 
+#: This process's copy: (generation it was loaded under, when, the calendar).
+_local: tuple[str, float, WorkCalendar] | None = None
+
+
+def _generation() -> str:
+    """The calendar's generation in the shared cache, created when missing (first use, a
+    flushed cache): every change replaces it (``invalidate_calendar_cache``)."""
+    current = cache.get(GENERATION_KEY)
+    if current is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+        current = cache.get(GENERATION_KEY) or ""
+    return current
+
+
 def get_calendar() -> WorkCalendar:
-    """The current working calendar, from Django's cache (10 min) or the database."""
-    calendar = cache.get(CACHE_KEY)
-    if calendar is None:
-        calendar = load_calendar()
-        cache.set(CACHE_KEY, calendar, CACHE_TIMEOUT)
+    """The current working calendar: this process's copy while the shared generation is the
+    one it was loaded under (one small cache read, no unpickling), else from the database (two
+    queries). The generation is read before loading, so a copy is never newer-looking than its
+    rows; a copy older than ``CACHE_TIMEOUT`` is reloaded anyway (rows changed without
+    signals, e.g. ``bulk_create``)."""
+    global _local
+    current = _generation()
+    now = time.monotonic()
+    local = _local
+    if local is not None and local[0] == current and now - local[1] < CACHE_TIMEOUT:
+        return local[2]
+    calendar = load_calendar()
+    _local = (current, now, calendar)
     return calendar
 
 
 def invalidate_calendar_cache() -> None:
-    """Forget the cached calendar now and again when the current transaction commits (so a
-    reader that cached the old rows while the change was uncommitted does not keep them)."""
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    """Forget every process's copy: a new generation now (this process, and readers that would
+    otherwise keep a copy from before the change) and again when the current transaction
+    commits (a reader that loaded the old rows while the change was uncommitted does not keep
+    them)."""
+    global _local
+    _local = None
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None))

@@ -350,3 +350,47 @@ def test_arithmetic_matches_a_minute_by_minute_walk():
         )
         if minutes:
             assert calendar.working_hours_between(start, expected) == Decimal(minutes) / 60
+
+
+def test_the_process_copy_is_reused_and_follows_another_process_change(
+    db, django_assert_max_num_queries
+):
+    """Per-process copy (no unpickling per request) checked against the shared generation: a
+    change committed by another process (which replaces the generation) is seen at once."""
+    from django.core.cache import cache
+
+    from portal import worktime
+
+    day = dt.date(2026, 3, 10)
+    first = get_calendar()
+    with django_assert_max_num_queries(0):
+        assert get_calendar() is first
+    # Another process: rows changed and the generation replaced (its signal's on-commit).
+    CalendarDay.objects.bulk_create([CalendarDay(date=day, kind=CalendarDayKind.HOLIDAY)])
+    assert get_calendar().is_working_day(day)  # no signal here: this process cannot know yet
+    cache.set(worktime.GENERATION_KEY, "another-process", None)
+    assert not get_calendar().is_working_day(day)
+
+
+def test_the_process_copy_is_bounded_in_age(db, monkeypatch):
+    from portal import worktime
+
+    day = dt.date(2026, 3, 10)
+    assert get_calendar().is_working_day(day)
+    CalendarDay.objects.bulk_create([CalendarDay(date=day, kind=CalendarDayKind.HOLIDAY)])
+    now = worktime.time.monotonic()
+    monkeypatch.setattr(worktime.time, "monotonic", lambda: now + worktime.CACHE_TIMEOUT + 1)
+    assert not get_calendar().is_working_day(day)
+
+
+def test_a_change_replaces_the_generation_again_at_commit(db, django_capture_on_commit_callbacks):
+    """A reader that loaded the old rows between the change and its commit (under the new
+    generation) must not keep them: the commit replaces the generation once more."""
+    from django.core.cache import cache
+
+    from portal import worktime
+
+    with django_capture_on_commit_callbacks(execute=True):
+        CalendarDay.objects.create(date=dt.date(2026, 3, 10), kind=CalendarDayKind.HOLIDAY)
+        during = cache.get(worktime.GENERATION_KEY)
+    assert during and cache.get(worktime.GENERATION_KEY) != during

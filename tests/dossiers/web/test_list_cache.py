@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from dossiers.models import Dossier, Status
 from dossiers.workflow import transition
 from portal.models import Role, StaffMembership
-from tests.dossiers.conftest import file_online
+from tests.dossiers.conftest import file_online, file_walk_in
 from tests.dossiers.factories import Catalog, DossierFactory
 from tests.dossiers.web.conftest import bulk_dossiers, client_for, without_csrf
 from tests.factories import CitizenFactory, UserFactory, staff_user
@@ -93,6 +93,45 @@ def test_a_transition_shows_at_once(web, django_capture_on_commit_callbacks):
         transition("WAITING", "receive", web.desk)
     assert codes(client.get("/desk/")) == []
     assert codes(client.get("/desk/?tab=received")) == ["WAITING"]
+
+
+def test_a_filing_shows_at_once_with_one_redis_write(web, django_capture_on_commit_callbacks):
+    """The filing event drops the desk's queue and the citizen's list; the dossier's own save
+    adds no second forget (``list_cache.on_dossier_saved`` is skipped for a filing)."""
+    desk, citizen = client_for(web.desk), client_for(web.citizen)
+    assert codes(desk.get("/desk/")) == [] and mine(citizen.get("/dossiers/")) == []
+    writes: list = []
+    real = cache.set_many
+
+    def counting(data, *args, **kwargs):
+        writes.append(sorted(data))
+        return real(data, *args, **kwargs)
+
+    cache.set_many = counting
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            online = file_online(web)
+    finally:
+        cache.set_many = real
+    assert codes(desk.get("/desk/")) == [online.code]
+    assert mine(citizen.get("/dossiers/")) == [online.code]
+    assert len(writes) == 1, writes
+    with django_capture_on_commit_callbacks(execute=True):
+        walk_in = file_walk_in(web)
+    assert codes(desk.get("/desk/?tab=received")) == [walk_in.code]
+
+
+def test_a_later_save_of_a_filed_dossier_still_drops_the_lists(
+    web, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = file_online(web, applicant_name="Trần Văn A")
+    client = client_for(web.desk)
+    assert "Trần Văn A" in client.get("/desk/").text
+    dossier.applicant_name = "Lê Thị B"
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier.save()
+    assert "Lê Thị B" in client.get("/desk/").text
 
 
 def test_a_transition_elsewhere_keeps_the_cache(web, django_capture_on_commit_callbacks):
