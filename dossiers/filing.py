@@ -371,9 +371,6 @@ def _create(
     if early and not walk_in:
         history()
     dossier.code = allocate_code(receiving, now)  # the counter's row is locked from here …
-    # Its filing event (``history``, same transaction, same agencies and applicant) drops the
-    # lists that show it; the save's own forget (``list_cache.on_dossier_saved``) would repeat it.
-    dossier._lists_forgotten_by_event = True
     dossier.save(force_insert=True)
     if not early:
         attachments = create_rows(dossier, staged, kind=AttachmentKind.FILING, user=actor)

@@ -150,11 +150,7 @@ def forget_names() -> None:
 
 def on_dossier_saved(sender, instance: Dossier, **kwargs) -> None:
     """Safety net for changes outside the transition service (admin, data fixes): drop the
-    lists of the dossier's agencies and applicant once the change is committed. Not for a
-    dossier just filed (``filing._create`` marks it): its filing event, recorded in the same
-    transaction from the same row, drops the same lists (``queues.on_dossier_transitioned``)."""
-    if instance.__dict__.pop("_lists_forgotten_by_event", False):
-        return
+    lists of the dossier's agencies and applicant once the change is committed."""
     agencies = {
         instance.current_agency_id,
         instance.receiving_agency_id,

@@ -1,5 +1,6 @@
-"""Delivery of hand-overs (the body of ``routing_tasks.deliver_handover``) and the outbox
-sweeper; planning (where a dossier goes next) is in ``dossiers/routing.py``.
+"""Delivery of hand-overs (the body of ``routing_tasks.deliver_handover``); planning (where a
+dossier goes next) is in ``dossiers/routing.py``, the outbox sweeper in
+``dossiers/routing_sweeper.py``.
 
 ``deliver`` runs once per message and must be cheap: routing throughput is measured against a
 no-op task (``dossiers/benchmark.py``). Two paths, both plain SQL with the ORM for rare cases:
@@ -47,11 +48,9 @@ import os
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -61,16 +60,11 @@ from dossiers.models import FINAL_STATUSES, Dossier, DossierEvent
 from dossiers.models_routing import (
     Handover,
     HandoverState,
-    RoutingAlert,
     RoutingAlertKind,
 )
 from dossiers.routing import (
     HANDOVER_ACTION,
-    enqueue,
-    max_sends,
-    queue_for,
     raise_alert,
-    sweep_after,
 )
 from portal.models import AdministrativeUnit, Agency
 from portal.worktime import get_calendar
@@ -178,7 +172,12 @@ def _read_delivery(handover_id: int) -> _Delivery | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    row = list(row[1:] if postgresql else row)
+    return _delivery_of(row[1:] if postgresql else row)
+
+
+def _delivery_of(values) -> _Delivery:
+    """A ``_Delivery`` from the columns of ``_DELIVERY_FROM`` (typed the same on every backend)."""
+    row = list(values)
     row[5] = Decimal(str(row[5])) if row[5] is not None else None
     row[6], row[9] = _db_datetime(row[6]), _db_datetime(row[9])
     row[11], row[-1] = bool(row[11]), bool(row[-1])
@@ -379,13 +378,7 @@ def _lock_batch(handover_id: int, size: int, level: str | None) -> list[tuple[in
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, size])
         rows = cursor.fetchall()
-    found = []
-    for row in rows:
-        values = list(row[2:])
-        values[5] = Decimal(str(values[5])) if values[5] is not None else None
-        values[11], values[-1] = bool(values[11]), bool(values[-1])
-        found.append((row[1], _Delivery(*values)))
-    return found
+    return [(row[1], _delivery_of(row[2:])) for row in rows]
 
 
 def _deliver_batch(handover_id: int, size: int, level: str | None) -> str | None:
@@ -531,50 +524,3 @@ def _deliver_one(handover_id: int) -> str:
             notify=False,
         )
     return "delivered"
-
-
-# --- the outbox sweeper ---------------------------------------------------------------------
-
-
-def sweep_outbox(older_than: datetime.timedelta | None = None, limit: int = 1000) -> dict[str, int]:
-    """Re-send hand-overs still pending after ``older_than`` (default: the setting); after
-    ``ROUTING_MAX_SENDS`` re-sends mark them failed with an alert. Safe to run concurrently."""
-    now = timezone.now()
-    cutoff = now - (sweep_after() if older_than is None else older_than)
-    resend: list[tuple[int, str]] = []
-    with transaction.atomic():
-        rows = list(
-            Handover.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("to_agency__unit", "dossier")
-            .filter(state=HandoverState.PENDING, created_at__lte=cutoff)
-            .filter(Q(last_sent_at__isnull=True) | Q(last_sent_at__lte=cutoff))
-            .order_by("created_at")[:limit]
-        )
-        failed = [h for h in rows if h.sends >= max_sends()]
-        again = [h for h in rows if h.sends < max_sends()]
-        Handover.objects.filter(pk__in=[h.pk for h in again]).update(
-            sends=F("sends") + 1, last_sent_at=now
-        )
-        message = _("Không giao được hồ sơ sau %(n)d lần gửi lại.") % {"n": max_sends()}
-        Handover.objects.filter(pk__in=[h.pk for h in failed]).update(
-            state=HandoverState.FAILED, last_error=message
-        )
-        if failed:
-            RoutingAlert.objects.bulk_create(
-                [
-                    RoutingAlert(
-                        dossier_id=h.dossier_id,
-                        handover=h,
-                        kind=RoutingAlertKind.DELIVERY_FAILED,
-                        reason=h.reason,
-                        step_index=h.step_index,
-                        message=message,
-                    )
-                    for h in failed
-                ],
-                ignore_conflicts=True,
-            )
-        resend = [(h.pk, queue_for(h.to_agency)) for h in again]
-        for handover_id, queue in resend:
-            transaction.on_commit(partial(enqueue, handover_id, queue))
-    return {"resent": len(resend), "failed": len(failed)}

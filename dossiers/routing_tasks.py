@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dossiers import routing_delivery
+from dossiers import routing_delivery, routing_sweeper
 from dossiers.models import RUNNING_STATUSES, Dossier, Status
 from dossiers.models_routing import DeadlineNotice, Handover, HandoverState, NoticeKind
 from portal.worktime import get_calendar
@@ -50,7 +50,7 @@ def deliver_handover(self, handover_id: int) -> str:
 def sweep_outbox(older_than_minutes: float | None = None) -> dict:
     """Beat: re-send hand-overs not delivered after N minutes; record final failures."""
     older = None if older_than_minutes is None else datetime.timedelta(minutes=older_than_minutes)
-    return routing_delivery.sweep_outbox(older)
+    return routing_sweeper.sweep_outbox(older)
 
 
 @shared_task(acks_late=True, name="dossiers.routing_tasks.sweep_deadlines")

@@ -173,12 +173,7 @@ class DossierDetailSerializer(DossierSerializer):
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, obj: Dossier) -> list[dict]:
         """Every file; the applicant does not see the officials' internal drafts."""
-        request = self.context.get("request")
-        user_id = getattr(getattr(request, "user", None), "pk", None)
-        hide_drafts = obj.applicant_id is not None and obj.applicant_id == user_id
-        files = [
-            a for a in obj.attachments.all() if not (hide_drafts and a.kind == AttachmentKind.DRAFT)
-        ]
+        files = visible_files(obj, self.context.get("request"))
         return AttachmentSerializer(files, many=True, context=self.context).data
 
     def get_actions(self, obj: Dossier) -> list[str]:
@@ -318,44 +313,41 @@ def _represent(field: serializers.Field, instance):
     return None if check is None else field.to_representation(attribute)
 
 
+def visible_files(dossier: Dossier, request) -> list[Attachment]:
+    """Every file of ``dossier``; its applicant does not see the officials' internal drafts."""
+    user_id = getattr(getattr(request, "user", None), "pk", None)
+    hide_drafts = dossier.applicant_id is not None and dossier.applicant_id == user_id
+    return [
+        a for a in dossier.attachments.all() if not (hide_drafts and a.kind == AttachmentKind.DRAFT)
+    ]
+
+
+class _Context:
+    """Stands for a serializer instance when its ``get_*`` methods are called directly: they
+    read ``self.context`` only."""
+
+    def __init__(self, **context) -> None:
+        self.context = context
+
+
+def _represent_all(serializer_class, instance, holder: _Context, overrides: dict) -> dict:
+    payload = {}
+    for name, field in _bound_fields(serializer_class):
+        if name in overrides:
+            payload[name] = overrides[name]
+        elif field is None:  # a SerializerMethodField: the serializer's own method
+            payload[name] = getattr(serializer_class, f"get_{name}")(holder, instance)
+        else:
+            payload[name] = _represent(field, instance)
+    return payload
+
+
 def dossier_detail_payload(dossier: Dossier, request, now) -> dict:
     """What ``DossierDetailSerializer(dossier, context={"request": request, "now": now}).data``
     gives, for a dossier with its relations and attachments loaded."""
-    user = getattr(request, "user", None)
-    attachment_fields = _bound_fields(AttachmentSerializer)
-    hide_drafts = dossier.applicant_id is not None and dossier.applicant_id == getattr(
-        user, "pk", None
-    )
-    attachments = []
-    for attachment in dossier.attachments.all():
-        if hide_drafts and attachment.kind == AttachmentKind.DRAFT:
-            continue
-        row = {}
-        for name, field in attachment_fields:
-            if field is None:  # url
-                row[name] = _absolute(
-                    request,
-                    reverse(
-                        "api-dossier-attachment", args=[attachment.dossier.code, attachment.pk]
-                    ),
-                )
-            else:
-                row[name] = _represent(field, attachment)
-        attachments.append(row)
-    methods = {
-        "status_label": lambda: dossier.status_label,
-        "assignee": lambda: dossier.assignee.username if dossier.assignee_id else None,
-        "overdue": lambda: deadlines.is_overdue(dossier, now),
-        "timeliness": lambda: (
-            deadlines.timeliness(dossier)
-            if dossier.status in (Status.RESULT_READY, Status.RETURNED)
-            else None
-        ),
-        "links": lambda: dossier_links(dossier, request),
-        "attachments": lambda: attachments,
-        "actions": lambda: allowed_actions(dossier, user) if request is not None else [],
-    }
-    payload = {}
-    for name, field in _bound_fields(DossierDetailSerializer):
-        payload[name] = methods[name]() if field is None else _represent(field, dossier)
-    return payload
+    holder = _Context(request=request, now=now)
+    attachments = [
+        _represent_all(AttachmentSerializer, attachment, holder, {})
+        for attachment in visible_files(dossier, request)
+    ]
+    return _represent_all(DossierDetailSerializer, dossier, holder, {"attachments": attachments})

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.db import transaction
 
-from dossiers import routing, routing_delivery, tracking
+from dossiers import routing, routing_delivery, routing_sweeper, tracking
 from dossiers.events import dossier_transitioned
 from dossiers.models import Dossier, DossierEvent, Status
 from dossiers.models_routing import (
@@ -214,10 +214,10 @@ def test_the_sweeper_resends_then_gives_up_with_an_alert(
     with django_capture_on_commit_callbacks(execute=False):  # the broker "lost" the message
         dossier = p.walk_in()
     handover = Handover.objects.get(dossier=dossier, state="pending")
-    assert routing_delivery.sweep_outbox() == {"resent": 0, "failed": 0}  # younger than N minutes
+    assert routing_sweeper.sweep_outbox() == {"resent": 0, "failed": 0}  # younger than N minutes
     for expected_sends in (1, 2):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            assert routing_delivery.sweep_outbox(older_than=datetime.timedelta(0)) == {
+            assert routing_sweeper.sweep_outbox(older_than=datetime.timedelta(0)) == {
                 "resent": 1,
                 "failed": 0,
             }
@@ -245,7 +245,7 @@ def test_the_sweeper_uses_a_constant_number_of_queries(
         for _ in range(size):
             p.walk_in()
     with django_assert_max_num_queries(6):
-        assert routing_delivery.sweep_outbox(older_than=datetime.timedelta(0))["resent"] == size
+        assert routing_sweeper.sweep_outbox(older_than=datetime.timedelta(0))["resent"] == size
 
 
 def test_a_delivery_announces_every_agency_and_the_code(

@@ -95,27 +95,14 @@ def test_a_transition_shows_at_once(web, django_capture_on_commit_callbacks):
     assert codes(client.get("/desk/?tab=received")) == ["WAITING"]
 
 
-def test_a_filing_shows_at_once_with_one_redis_write(web, django_capture_on_commit_callbacks):
-    """The filing event drops the desk's queue and the citizen's list; the dossier's own save
-    adds no second forget (``list_cache.on_dossier_saved`` is skipped for a filing)."""
+def test_a_filing_shows_at_once(web, django_capture_on_commit_callbacks):
+    """The filing event drops the desk's queue and the citizen's list."""
     desk, citizen = client_for(web.desk), client_for(web.citizen)
     assert codes(desk.get("/desk/")) == [] and mine(citizen.get("/dossiers/")) == []
-    writes: list = []
-    real = cache.set_many
-
-    def counting(data, *args, **kwargs):
-        writes.append(sorted(data))
-        return real(data, *args, **kwargs)
-
-    cache.set_many = counting
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            online = file_online(web)
-    finally:
-        cache.set_many = real
+    with django_capture_on_commit_callbacks(execute=True):
+        online = file_online(web)
     assert codes(desk.get("/desk/")) == [online.code]
     assert mine(citizen.get("/dossiers/")) == [online.code]
-    assert len(writes) == 1, writes
     with django_capture_on_commit_callbacks(execute=True):
         walk_in = file_walk_in(web)
     assert codes(desk.get("/desk/?tab=received")) == [walk_in.code]
