@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import math
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -41,6 +40,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from dossiers.models import Dossier, Status
+from portal import generations
 
 FRAGMENT_TTL = 60  # seconds
 PREFIX = "dossier-lists"
@@ -85,12 +85,9 @@ def current_tokens(generation_keys: Sequence[str], tokens: tuple) -> tuple:
     """``tokens`` with every missing generation created (a fresh random token)."""
     if None not in tokens:
         return tokens
-    result = list(tokens)
-    for index, (key, token) in enumerate(zip(generation_keys, tokens, strict=True)):
-        if token is None:
-            fresh = uuid.uuid4().hex
-            result[index] = fresh if cache.add(key, fresh, None) else cache.get(key, fresh)
-    return tuple(result)
+    return tuple(
+        generations.ensure(key, token) for key, token in zip(generation_keys, tokens, strict=True)
+    )
 
 
 def store(
@@ -134,9 +131,7 @@ def highlighting_valid_until(
 
 def forget(keys: Iterable[str]) -> None:
     """Replace these generations: every entry rendered under them is stale from now on."""
-    keys = list(keys)
-    if keys:
-        cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
+    generations.replace(keys)
 
 
 def forget_applicant(user_id: int | None) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -31,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from dossiers import list_cache
 from dossiers.models import PAUSED_STATUSES, RUNNING_STATUSES, Dossier, Status, overdue_q
+from portal import generations
 from portal.permissions import Grants
 
 #: Where a dossier shows up for an agency: it receives it, holds it, returns it, or decided it
@@ -226,8 +226,7 @@ def _generation_keys(agencies: Iterable[int]) -> list[str]:
 def forget_counts(agency_ids: Iterable[int]) -> None:
     """Drop the cached tab counts and rendered queues (``list_cache``) of every set of agencies
     that includes one of these, and of the superuser's all-agencies queue."""
-    keys = [*_generation_keys(set(agency_ids)), list_cache.ALL_AGENCIES_KEY]
-    cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
+    generations.replace([*_generation_keys(set(agency_ids)), list_cache.ALL_AGENCIES_KEY])
 
 
 def fragment_generation_keys(grants: Grants) -> list[str]:
@@ -313,8 +312,7 @@ def _forget_lists_of(items: list) -> None:
     keys = [list_cache.applicant_key(a) for a in sorted(applicants)]
     if agencies:
         keys += [*_generation_keys(agencies), list_cache.ALL_AGENCIES_KEY]
-    if keys:
-        cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
+    generations.replace(keys)
 
 
 # --- the directory behind the filter form (sectors, specialists) ---------------------------------
@@ -337,4 +335,4 @@ def forget_directory(sender=None, created: bool = False, update_fields=None, **k
 
     if sender is get_user_model() and not list_cache.names_changed(created, update_fields):
         return
-    cache.set(DIRECTORY_KEY, uuid.uuid4().hex, timeout=None)
+    generations.replace([DIRECTORY_KEY])

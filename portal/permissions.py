@@ -17,12 +17,12 @@ the user row each request loads anyway. ``GRANTS_CACHE_SECONDS`` bounds an entry
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import QuerySet
+
+from portal import generations
 
 _CACHE_ATTR = "_motcua_grants"
 GRANTS_CACHE_SECONDS = 300
@@ -86,13 +86,11 @@ def _memberships(user_id: int) -> list[tuple[int, str]]:
     if entry is not None and None not in tokens and entry[0] == tokens:
         return entry[1]
     # Tokens first, rows second: a change committed in between makes this entry stale.
-    fresh = list(tokens)
-    for index, key in enumerate(keys[1:]):
-        if fresh[index] is None:
-            token = uuid.uuid4().hex
-            fresh[index] = token if cache.add(key, token, None) else cache.get(key, token)
+    fresh = tuple(
+        generations.ensure(key, token) for key, token in zip(keys[1:], tokens, strict=True)
+    )
     rows = _read_memberships(user_id)
-    cache.set(keys[0], (tuple(fresh), rows), GRANTS_CACHE_SECONDS)
+    cache.set(keys[0], (fresh, rows), GRANTS_CACHE_SECONDS)
     return rows
 
 
@@ -110,13 +108,7 @@ def user_state(user_id: int) -> tuple[str | None, list[tuple[int, str]] | None]:
 
 def user_token(user_id: int) -> str:
     """The user's current token, created when missing."""
-    key = _token_key(user_id)
-    token = cache.get(key)
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(key, token, None):
-            token = cache.get(key, token)
-    return token
+    return generations.current(_token_key(user_id))
 
 
 def _read_memberships(user_id: int) -> list[tuple[int, str]]:
@@ -162,21 +154,14 @@ def forget_grants(user) -> None:
         memberships_changed(user.pk)
 
 
-def _replace_tokens(keys: list[str]) -> None:
-    cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
-
-
 def memberships_changed(user_id: int) -> None:
     """Every process reads this user's memberships again (now, and once the change commits)."""
-    keys = [_token_key(user_id)]
-    _replace_tokens(keys)
-    transaction.on_commit(lambda: _replace_tokens(keys))
+    generations.replace_now_and_on_commit([_token_key(user_id)])
 
 
 def agencies_changed() -> None:
     """Every user's memberships are read again (an agency was switched on or off, or deleted)."""
-    _replace_tokens([_AGENCIES_KEY])
-    transaction.on_commit(lambda: _replace_tokens([_AGENCIES_KEY]))
+    generations.replace_now_and_on_commit([_AGENCIES_KEY])
 
 
 class ScopedQuerySet(QuerySet):

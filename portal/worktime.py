@@ -35,7 +35,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -43,8 +42,8 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
+
+from portal import generations
 
 Session = tuple[dt.time, dt.time]
 
@@ -325,11 +324,7 @@ _local: tuple[str, float, WorkCalendar] | None = None
 def _generation() -> str:
     """The calendar's generation in the shared cache, created when missing (first use, a
     flushed cache): every change replaces it (``invalidate_calendar_cache``)."""
-    current = cache.get(GENERATION_KEY)
-    if current is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-        current = cache.get(GENERATION_KEY) or ""
-    return current
+    return generations.current(GENERATION_KEY)
 
 
 def get_calendar() -> WorkCalendar:
@@ -356,5 +351,4 @@ def invalidate_calendar_cache() -> None:
     them)."""
     global _local
     _local = None
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None))
+    generations.replace_now_and_on_commit([GENERATION_KEY])
