@@ -7,11 +7,17 @@ everything built under it stale, in every process, without knowing which keys th
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
 
 
 def ensure(key: str, token: str | None = None) -> str:
@@ -32,7 +38,34 @@ def replace(keys: Iterable[str]) -> None:
     """Every entry built under these tokens is stale from now on (one round trip)."""
     keys = list(keys)
     if keys:
-        cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), timeout=None)
+        _store_all(keys, uuid.uuid4().hex)
+
+
+def _store_all(keys: list[str], token: str) -> None:
+    """``cache.set_many(..., timeout=None)`` as one ``MSET`` on Redis: django-redis sends a
+    ``MULTI``/``EXEC`` pipeline of one ``SET`` per key, about three times the CPU, on every
+    dossier change (docs/performance.md). Other backends (the embedded mode's local memory)
+    take ``set_many``. A Redis outage is ignored like the cache's ``IGNORE_EXCEPTIONS`` does:
+    the entries then expire by their own bounds."""
+    client = getattr(cache, "client", None)
+    if not (hasattr(client, "get_client") and hasattr(client, "encode")):
+        cache.set_many(dict.fromkeys(keys, token), timeout=None)
+        return
+    value = client.encode(token)
+    try:
+        client.get_client(write=True).mset({client.make_key(key): value for key in keys})
+    except (RedisConnectionError, RedisTimeoutError) as exc:
+        if not _ignores_outages():
+            raise
+        logger.warning("generation tokens not replaced (cache unavailable): %r", exc)
+
+
+def _ignores_outages() -> bool:
+    options = settings.CACHES.get("default", {}).get("OPTIONS", {})
+    return bool(
+        options.get("IGNORE_EXCEPTIONS")
+        or getattr(settings, "DJANGO_REDIS_IGNORE_EXCEPTIONS", False)
+    )
 
 
 def replace_now_and_on_commit(keys: Iterable[str]) -> None:

@@ -1,0 +1,58 @@
+"""Generation tokens (portal/generations.py) on the real Redis cache of the test settings."""
+
+import pytest
+import redis
+from django.core.cache import cache
+
+from portal import generations
+
+KEYS = ["test:gen:a", "test:gen:b", "test:gen:c"]
+
+
+def test_replace_gives_every_key_one_new_token_readable_through_the_cache():
+    before = {key: generations.current(key) for key in KEYS}
+    generations.replace(KEYS)
+    after = cache.get_many(KEYS)
+    assert set(after) == set(KEYS)
+    assert len(set(after.values())) == 1  # one token for the whole change
+    assert all(after[key] != before[key] for key in KEYS)
+    assert generations.current(KEYS[0]) == after[KEYS[0]]
+
+
+def test_replaced_tokens_never_expire():
+    generations.replace(KEYS[:1])
+    raw = cache.client.get_client()
+    assert raw.ttl(cache.client.make_key(KEYS[0])) == -1
+
+
+def test_replace_of_nothing_writes_nothing():
+    generations.replace([])
+    assert cache.get_many(KEYS) == {}
+
+
+def test_a_cache_outage_is_ignored_like_the_cache_ignores_it(monkeypatch, caplog):
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    monkeypatch.setattr(cache.client, "get_client", lambda write=True: dead)
+    generations.replace(KEYS)  # no exception: the lists expire by their own bounds
+    assert "not replaced" in caplog.text
+
+
+def test_a_cache_outage_raises_when_the_cache_does_not_ignore_errors(monkeypatch, settings):
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "OPTIONS": {"IGNORE_EXCEPTIONS": False}}
+    }
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    monkeypatch.setattr(cache.client, "get_client", lambda write=True: dead)
+    with pytest.raises(redis.exceptions.ConnectionError):
+        generations.replace(KEYS)
+
+
+def test_other_cache_backends_take_set_many(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    from django.core.cache import cache as local
+
+    generations.replace(KEYS)
+    values = local.get_many(KEYS)
+    assert set(values) == set(KEYS) and len(set(values.values())) == 1
