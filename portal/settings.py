@@ -120,6 +120,10 @@ TEMPLATES = [
 # Persistent connections matter 3-4x on this platform (shared/docs/benchmarks.md).
 
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 60)
+#: A persistent connection used less than this ago skips the health check (portal/db).
+DATABASE_HEALTH_CHECK_IDLE_SECONDS = float(
+    os.environ.get("DATABASE_HEALTH_CHECK_IDLE_SECONDS") or 1
+)
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {
@@ -127,6 +131,9 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with the health check skipped for a connection used < 1 s ago (portal/db).
+        DATABASES["default"]["ENGINE"] = "portal.db.postgresql"
 else:
     # The embedded default: a fresh clone has no var/ yet (it is git-ignored).
     VAR_DIR.mkdir(parents=True, exist_ok=True)
