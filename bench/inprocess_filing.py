@@ -1,9 +1,10 @@
 """CPU per API filing in one process: Django's CPU and the PostgreSQL backend's CPU.
 
 The bench's exact request (``bench/wrk/file_dossier.lua``: citizen1's token, a multipart body
-with the five applicant fields, a fresh ``submission_key`` and two small PDFs) posted with
-Django's test ``Client`` to the bench database (``BENCH_DB``, built by ``make bench``; reuse it
-with ``BENCH_REUSE=1``) with production settings, real commits. Django's CPU is
+with the five applicant fields, a fresh ``submission_key`` and two small PDFs) handed to Django's
+WSGI handler as gunicorn hands it (so the request signals run: connection reuse and health
+checks, cache closing), against the bench database (``BENCH_DB``, built by ``make bench``; reuse
+it with ``BENCH_REUSE=1``) with production settings, real commits. Django's CPU is
 ``time.process_time``; PostgreSQL's is the backend's utime+stime from ``/proc/<pid>/stat``
 (same machine, readable by the same user or root).
 
@@ -15,6 +16,7 @@ Every run adds N + 5 dossiers to the bench database.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
@@ -69,25 +71,44 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
-    from django.test import Client
 
     from bench.run import filing_fixture, fixtures
 
     found, filing = fixtures(), filing_fixture()
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    client = Client(HTTP_AUTHORIZATION=f"Token {found['citizen_token']}")
+    application = WSGIHandler()
+    token = found["citizen_token"]
 
     def post():
-        response = client.post(
-            "/api/v1/dossiers/",
-            data=body(filing["procedure"], filing["doc_a"], filing["doc_b"]),
-            content_type=f"multipart/form-data; boundary={BOUNDARY}",
-            secure=True,
-        )
-        if response.status_code != 201:
-            raise SystemExit(f"{response.status_code}: {response.content[:500]!r}")
-        return response
+        payload = body(filing["procedure"], filing["doc_a"], filing["doc_b"])
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/api/v1/dossiers/",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8765",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_AUTHORIZATION": f"Token {token}",
+            "CONTENT_TYPE": f"multipart/form-data; boundary={BOUNDARY}",
+            "CONTENT_LENGTH": str(len(payload)),
+            "wsgi.input": io.BytesIO(payload),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            "wsgi.version": (1, 0),
+        }
+        status: list[str] = []
+        response = application(environ, lambda s, headers, exc_info=None: status.append(s))
+        content = b"".join(response)
+        response.close()
+        if not status[0].startswith("201"):
+            raise SystemExit(f"{status[0]}: {content[:500]!r}")
 
     for _ in range(5):
         post()
