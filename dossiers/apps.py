@@ -11,14 +11,11 @@ class DossiersConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from dossiers import list_cache
-        from dossiers.events import dossier_transitioned
         from dossiers.models import Dossier
-        from dossiers.queues import forget_directory, on_dossier_transitioned
+        from dossiers.queues import forget_directory
         from portal.models import StaffMembership
         from procedures.models import Procedure, ProcedureVersion, Sector
 
-        # Tab counts and rendered lists (desk queue, "my dossiers") of the agencies and applicant.
-        dossier_transitioned.connect(on_dossier_transitioned, dispatch_uid="dossiers.queues")
         # Rendered lists (desk queue, "my dossiers"): see dossiers/list_cache.py.
         for signal in (post_save, post_delete):
             signal.connect(

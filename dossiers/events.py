@@ -98,8 +98,12 @@ def _signal_kwargs(event: DossierEvent) -> dict:
 
 
 def announce(event: DossierEvent) -> None:
-    """Send ``dossier_transitioned`` for ``event`` once the surrounding transaction commits."""
+    """Send ``dossier_transitioned`` for ``event`` once the surrounding transaction commits, and
+    drop the lists it changes then (``queues.forget_lists_on_commit``)."""
+    from dossiers.queues import forget_lists_on_commit
+
     kwargs = _signal_kwargs(event)
+    forget_lists_on_commit(kwargs["agency_ids"], kwargs["applicant_id"])
     # A new dossier (filing: no status before) has nothing cached under its code yet —
     # tracking caches found dossiers only, and a code is never given to a second dossier.
     code = event.dossier.code if event.from_status is not None else None
@@ -112,8 +116,12 @@ def announce_many(events: list[DossierEvent]) -> None:
     what the receivers ``coalesce`` runs once for the batch after the last signal."""
     if not events:
         return
+    from dossiers.queues import forget_lists_on_commit
+
     codes = [event.dossier.code for event in events]
     signals = [_signal_kwargs(event) for event in events]
+    for kwargs in signals:  # one write for the batch (``generations.replace_on_commit``)
+        forget_lists_on_commit(kwargs["agency_ids"], kwargs["applicant_id"])
 
     def after_commit() -> None:
         from dossiers.tracking import forget_many

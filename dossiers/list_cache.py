@@ -8,8 +8,9 @@ served as it is while nothing it shows has changed. What it shows depends on:
 * the dossiers of an agency (desk) or of an applicant (citizen): a *generation* token per agency
   (``desk-queue:gen:<id>``, the one that already drops the tab counts), one for "all agencies"
   (a superuser's queue) and one per applicant, replaced on commit whenever such a dossier changes
-  (``dossier_transitioned``, received by ``queues.on_dossier_transitioned``; and any save or
-  delete of a dossier, as a safety net for changes outside the transition service);
+  (every history row: ``queues.forget_lists_on_commit``; and any save or delete of a dossier,
+  as a safety net for changes outside the transition service — one write per transaction for
+  both, ``generations.replace_on_commit``);
 * names shown in the rows (procedure versions, assignees): one ``names`` generation replaced when
   a procedure, a procedure version or a user's name is saved;
 * the clock: the due-today / overdue highlighting changes at local midnight and when a shown
@@ -155,7 +156,8 @@ def on_dossier_saved(sender, instance: Dossier, **kwargs) -> None:
     keys = [*agency_keys(a for a in agencies if a), ALL_AGENCIES_KEY]
     if instance.applicant_id:
         keys.append(applicant_key(instance.applicant_id))
-    transaction.on_commit(lambda: forget(keys))
+    # In the same write as the transaction's history rows drop (``queues.forget_lists_on_commit``).
+    generations.replace_on_commit(keys)
 
 
 #: User fields a list shows (the assignee's name); a login only writes ``last_login``.

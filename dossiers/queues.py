@@ -293,26 +293,17 @@ def tab_counts(
     return counts
 
 
-def on_dossier_transitioned(sender, agency_ids=(), applicant_id=None, **kwargs) -> None:
-    """Any state change drops the counts and rendered queues of the agencies involved
-    (``agency_ids`` of the signal: before and after, receiving, returning) and the applicant's
-    "my dossiers" (``list_cache``); no query on the hand-over path, one Redis round trip per
-    event (or per batch of hand-overs)."""
-    from dossiers.events import coalesce
-
-    if agency_ids or applicant_id:
-        coalesce(_forget_lists_of, (tuple(agency_ids), applicant_id))
-
-
-def _forget_lists_of(items: list) -> None:
-    """The generations of the agencies' queues and counts (with the all-agencies queue's) and of
-    the applicants' lists, replaced in one ``set_many``."""
-    agencies = {a for agency_ids, _applicant in items for a in agency_ids}
-    applicants = {applicant for _agencies, applicant in items if applicant}
-    keys = [list_cache.applicant_key(a) for a in sorted(applicants)]
+def forget_lists_on_commit(agency_ids: Iterable[int], applicant_id: int | None) -> None:
+    """A recorded change (``events.record_event``) drops, once it commits, the counts and
+    rendered queues of the agencies involved (before and after, receiving, returning, deciding)
+    with the all-agencies queue, and the applicant's "my dossiers" (``list_cache``). No query;
+    every list a transaction drops goes into one Redis write (``generations.replace_on_commit``),
+    a batch of hand-overs included."""
+    agencies = {a for a in agency_ids if a}
+    keys = [list_cache.applicant_key(applicant_id)] if applicant_id else []
     if agencies:
         keys += [*_generation_keys(agencies), list_cache.ALL_AGENCIES_KEY]
-    generations.replace(keys)
+    generations.replace_on_commit(keys)
 
 
 # --- the directory behind the filter form (sectors, specialists) ---------------------------------

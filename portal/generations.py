@@ -68,6 +68,40 @@ def _ignores_outages() -> bool:
     )
 
 
+def replace_on_commit(keys: Iterable[str]) -> None:
+    """``replace`` once the current transaction commits (at once outside one). The keys given
+    until the next commit go into one write: a filing or a transition that drops the lists of
+    the same agencies from two places costs one round trip. Each call registers the batch's
+    hook, so whichever of them runs first writes every key (the others find nothing left);
+    keys of a rolled-back transaction are written with the next commit (a harmless extra)."""
+    keys = list(keys)
+    if not keys:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        replace(keys)
+        return
+    batch = getattr(connection, "_generation_batch", None)
+    if batch is None or batch.flushed:
+        batch = _CommitBatch()
+        connection._generation_batch = batch
+    batch.keys.update(keys)
+    transaction.on_commit(batch.flush)
+
+
+class _CommitBatch:
+    """The keys replaced at the next commit."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.flushed = False
+
+    def flush(self) -> None:
+        if not self.flushed:
+            self.flushed = True
+            replace(sorted(self.keys))
+
+
 def replace_now_and_on_commit(keys: Iterable[str]) -> None:
     """``replace`` now, for this process and readers that would keep a copy from before the
     change, and again once the current transaction commits, so that a reader that loaded the

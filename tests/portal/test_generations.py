@@ -3,6 +3,7 @@
 import pytest
 import redis
 from django.core.cache import cache
+from django.db import transaction
 
 from portal import generations
 
@@ -56,3 +57,64 @@ def test_other_cache_backends_take_set_many(settings):
     generations.replace(KEYS)
     values = local.get_many(KEYS)
     assert set(values) == set(KEYS) and len(set(values.values())) == 1
+
+
+# --- replace_on_commit: one write per transaction ------------------------------------------------
+
+
+def redis_writes() -> int:
+    """MSET/SET commands the Redis server has executed (its own counters, not a mock)."""
+    stats = cache.client.get_client().info("commandstats")
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("mset", "set"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_key_of_a_transaction_goes_into_one_write_at_its_commit():
+    before = {key: generations.current(key) for key in KEYS}
+    writes = redis_writes()
+    with transaction.atomic():
+        generations.replace_on_commit(KEYS[:2])
+        generations.replace_on_commit(KEYS[1:])
+        assert cache.get_many(KEYS) == before  # nothing before the commit
+    assert redis_writes() == writes + 1
+    after = cache.get_many(KEYS)
+    assert all(after[key] != before[key] for key in KEYS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_replaces_nothing_and_the_next_one_still_does():
+    before = generations.current(KEYS[0])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        generations.replace_on_commit(KEYS[:1])
+        raise RuntimeError
+    assert cache.get(KEYS[0]) == before
+    with transaction.atomic():
+        generations.replace_on_commit(KEYS[:1])
+    assert cache.get(KEYS[0]) != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_savepoint_does_not_lose_what_the_transaction_adds_later():
+    before = generations.current(KEYS[1])
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            generations.replace_on_commit(KEYS[:1])
+            raise RuntimeError
+        generations.replace_on_commit(KEYS[1:2])
+    assert cache.get(KEYS[1]) != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_keys_are_replaced_at_once():
+    before = generations.current(KEYS[0])
+    generations.replace_on_commit(KEYS[:1])
+    assert cache.get(KEYS[0]) != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_consecutive_transactions_each_get_their_write():
+    for _ in range(2):
+        before = generations.current(KEYS[0])
+        with transaction.atomic():
+            generations.replace_on_commit(KEYS[:1])
+        assert cache.get(KEYS[0]) != before

@@ -108,6 +108,22 @@ def test_a_filing_shows_at_once(web, django_capture_on_commit_callbacks):
     assert codes(desk.get("/desk/?tab=received")) == [walk_in.code]
 
 
+def mset_calls() -> int:
+    stats = cache.client.get_client().info("commandstats")
+    return stats.get("cmdstat_mset", {}).get("calls", 0)
+
+
+@pytest.mark.parametrize("channel", ["online", "walk_in"])
+def test_a_filing_drops_its_lists_in_one_write(web, django_capture_on_commit_callbacks, channel):
+    """The history row's lists and the dossier save's safety net share one ``MSET``."""
+    file = file_online if channel == "online" else file_walk_in
+    file(web)  # warm: grants and catalog copies are read and cached
+    before = mset_calls()
+    with django_capture_on_commit_callbacks(execute=True):
+        file(web)
+    assert mset_calls() == before + 1
+
+
 def test_a_later_save_of_a_filed_dossier_still_drops_the_lists(
     web, django_capture_on_commit_callbacks
 ):
@@ -123,8 +139,9 @@ def test_a_later_save_of_a_filed_dossier_still_drops_the_lists(
 
 def test_a_transition_elsewhere_keeps_the_cache(web, django_capture_on_commit_callbacks):
     other = Catalog()
-    make(web, "MINE", status=Status.PROCESSING)
-    make(other, "THEIRS", status=Status.SUBMITTED, received=False)
+    with django_capture_on_commit_callbacks(execute=True):  # committed before the page is read
+        make(web, "MINE", status=Status.PROCESSING)
+        make(other, "THEIRS", status=Status.SUBMITTED, received=False)
     client = client_for(web.desk)
     client.get("/desk/?tab=processing")
     with django_capture_on_commit_callbacks(execute=True):
