@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.errors import TooLarge, ValidationError
 from dossiers.models import Attachment, AttachmentKind, Dossier
+from portal.db.rows import insert_new
 
 SNIFF_BYTES = 8192
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()\[\]]+", re.UNICODE)
@@ -286,7 +287,7 @@ def create_rows(
     dossier: Dossier, staged: list[StagedFile], *, kind: str, user=None
 ) -> list[Attachment]:
     """The attachment rows of a dossier created in this transaction, in one INSERT (a new
-    dossier has no earlier copy to reuse)."""
+    dossier has no earlier copy to reuse; ``portal.db.rows.insert_new``)."""
     uploaded_by = user if getattr(user, "is_authenticated", False) else None
     rows = [
         Attachment(
@@ -304,7 +305,8 @@ def create_rows(
         )
         for item in staged
     ]
-    return Attachment.objects.bulk_create(rows) if rows else []
+    insert_new(rows)
+    return rows
 
 
 def files_by_field(files: Mapping | None) -> dict[str, list]:

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.dispatch import Signal
 
 from dossiers.models import Dossier, DossierEvent
+from portal.db.rows import insert_new
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +164,7 @@ def record_event(
 ) -> DossierEvent:
     """Append the history row of a change already applied to ``dossier`` (saved)."""
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    event = DossierEvent.objects.create(
+    event = DossierEvent(
         dossier=dossier,
         at=at,
         actor=actor if authenticated else None,
@@ -180,6 +181,7 @@ def record_event(
         step_due_at=dossier.step_due_at,
         is_public=is_public,
     )
+    insert_new([event], signals=True)  # ``create()``'s row and signals, less of its CPU
     if notify:
         from dossiers.notifications import create_for_event
 

@@ -49,6 +49,7 @@ from dossiers.models import (
     ResultDelivery,
     Status,
 )
+from portal.db.rows import insert_new
 from portal.models import Agency, AgencyKind, Role, citizen_id_validator, phone_validator
 from portal.permissions import grants_for
 from procedures.cache import filing_version
@@ -371,7 +372,7 @@ def _create(
     if early and not walk_in:
         history()
     dossier.code = allocate_code(receiving, now)  # the counter's row is locked from here …
-    dossier.save(force_insert=True)
+    insert_new([dossier], signals=True)  # ``save(force_insert=True)``, less of its CPU
     if not early:
         attachments = create_rows(dossier, staged, kind=AttachmentKind.FILING, user=actor)
     if walk_in or not early:
