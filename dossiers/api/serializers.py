@@ -3,7 +3,6 @@ Validation of filing and actions lives in the services (filing.py, workflow.py).
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -22,6 +21,7 @@ from dossiers.models import (
     Status,
 )
 from dossiers.workflow import allowed_actions
+from portal.paths import path_for
 
 
 def _absolute(request, path: str) -> str:
@@ -91,11 +91,11 @@ class DossierSerializer(serializers.ModelSerializer):
 def dossier_links(obj: Dossier, request) -> dict:
     """``links`` of a dossier: the registered providers, ``self`` and the current result."""
     links = links_for(obj, request)
-    links["self"] = _absolute(request, reverse("api-dossier-detail", args=[obj.code]))
+    links["self"] = _absolute(request, path_for("api-dossier-detail", obj.code))
     result = _result_attachment(obj)
     if result is not None and links.get("result") is None:
         links["result"] = _absolute(
-            request, reverse("api-dossier-attachment", args=[obj.code, result.pk])
+            request, path_for("api-dossier-attachment", obj.code, result.pk)
         )
     return links
 
@@ -135,7 +135,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
     def get_url(self, obj: Attachment) -> str:
         return _absolute(
             self.context.get("request"),
-            reverse("api-dossier-attachment", args=[obj.dossier.code, obj.pk]),
+            path_for("api-dossier-attachment", obj.dossier.code, obj.pk),
         )
 
 

@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.urls import reverse
+
+from portal.paths import path_for
 
 _installed = False
 
@@ -36,7 +37,7 @@ def _latest(kind: str):
     def provider(dossier, request) -> str | None:
         if not _issued(kind, dossier):
             return None
-        return _absolute(request, reverse("documents:latest", args=[dossier.code, kind]))
+        return _absolute(request, path_for("documents:latest", dossier.code, kind))
 
     provider.__name__ = f"{kind}_link"
     return provider
