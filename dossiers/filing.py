@@ -51,9 +51,12 @@ from dossiers.models import (
     ResultDelivery,
     Status,
 )
+from portal import generations
 from portal.db.rows import insert_new
 from portal.models import Agency, AgencyKind, Role, citizen_id_validator, phone_validator
 from portal.permissions import grants_for
+from portal.worktime import GENERATION_KEY as CALENDAR_GENERATION_KEY
+from procedures.cache import GENERATION_KEY as CATALOG_GENERATION_KEY
 from procedures.cache import filing_version
 from procedures.models import Procedure, ProcedureVersion
 
@@ -201,15 +204,18 @@ def file_dossier(
         raise NotAllowed(_("Vui lòng đăng nhập để nộp hồ sơ."))
     key = _submission_key(actor, submission_key)
     try:
-        return _file(
-            procedure_code=procedure_code,
-            applicant_user=applicant_user,
-            data=data,
-            files=files,
-            channel=channel,
-            actor=actor,
-            key=key,
-        )
+        # The catalog's and the calendar's generations, which the filing checks its copies of
+        # the published version and the working calendar against, in one round trip.
+        with generations.read_together([CATALOG_GENERATION_KEY, CALENDAR_GENERATION_KEY]):
+            return _file(
+                procedure_code=procedure_code,
+                applicant_user=applicant_user,
+                data=data,
+                files=files,
+                channel=channel,
+                actor=actor,
+                key=key,
+            )
     except (DossierError, ValidationError, IntegrityError):
         # A repeated key (a double click, a retry after a lost answer) returns the dossier filed
         # the first time, whatever this copy says. Looked up only when the filing fails: a

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,7 +33,33 @@ def ensure(key: str, token: str | None = None) -> str:
 
 def current(key: str) -> str:
     """The current token of ``key``, created when missing."""
-    return ensure(key, cache.get(key))
+    return ensure(key, read(key))
+
+
+#: Values read ahead by ``read_together`` for the block in progress (each served once).
+_read_ahead: ContextVar[dict | None] = ContextVar("generations_read_ahead", default=None)
+
+
+@contextmanager
+def read_together(keys: Iterable[str]) -> Iterator[None]:
+    """Read these keys of the shared cache in one ``MGET`` for a block that reads each of them
+    once (a filing reads the catalog's and the calendar's generations): inside it, the first
+    ``read(key)`` of each is served from that read, a later one from the cache."""
+    keys = list(keys)
+    found = cache.get_many(keys)
+    token = _read_ahead.set({key: found.get(key) for key in keys})
+    try:
+        yield
+    finally:
+        _read_ahead.reset(token)
+
+
+def read(key: str):
+    """``cache.get(key)``, or what ``read_together`` read for it in the block in progress."""
+    ahead = _read_ahead.get()
+    if ahead is not None and key in ahead:
+        return ahead.pop(key)
+    return cache.get(key)
 
 
 def replace(keys: Iterable[str]) -> None:

@@ -41,6 +41,8 @@ from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
+from portal import generations
+
 GENERATION_KEY = "procedures:catalog:generation"
 CSRF_PLACEHOLDER = "__CATALOG_CSRF_PLACEHOLDER__"
 LOCAL_MAX_ENTRIES = 256
@@ -65,7 +67,7 @@ def _remember_generation(value: int) -> None:
 
 def generation() -> int:
     """The current catalog generation (from the shared cache, created when missing)."""
-    value = cache.get(GENERATION_KEY)
+    value = generations.read(GENERATION_KEY)
     if value is None:
         value = time.time_ns() // 1000
         if not cache.add(GENERATION_KEY, value, None):

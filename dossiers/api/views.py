@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -31,6 +32,7 @@ from dossiers.filters import DossierFilter
 from dossiers.models import Attachment, Dossier, DossierEvent, FilingChannel
 from dossiers.tracking import count_lookup, track
 from dossiers.workflow import find_visible, transition
+from portal.api.parsers import MultipartFormParser
 
 CODE_REGEX = r"[A-Za-z0-9.\-_]+"
 #: Body keys the services fill themselves (never accepted from the client as data).
@@ -105,6 +107,8 @@ class DossierViewSet(
     """Dossiers the caller may see; filing with POST (citizen online, desk staff walk-in)."""
 
     permission_classes = [IsAuthenticated]
+    # Filings are multipart: its parser first (DRF parses the media type of each one it tries).
+    parser_classes = [MultipartFormParser, JSONParser, FormParser]
     filterset_class = DossierFilter
     lookup_field = "code"
     lookup_value_regex = CODE_REGEX

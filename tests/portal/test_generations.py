@@ -118,3 +118,29 @@ def test_consecutive_transactions_each_get_their_write():
         with transaction.atomic():
             generations.replace_on_commit(KEYS[:1])
         assert cache.get(KEYS[0]) != before
+
+
+# --- read_together: one MGET for the keys a block reads once -------------------------------------
+
+
+def redis_calls(command: str) -> int:
+    stats = cache.client.get_client().info("commandstats")
+    return stats.get(f"cmdstat_{command}", {}).get("calls", 0)
+
+
+def test_read_together_serves_each_key_once_from_one_mget():
+    cache.set_many({KEYS[0]: "a", KEYS[1]: "b"}, None)
+    gets, mgets = redis_calls("get"), redis_calls("mget")
+    with generations.read_together(KEYS):
+        assert generations.read(KEYS[0]) == "a"
+        assert generations.current(KEYS[1]) == "b"
+        assert generations.read(KEYS[2]) is None  # missing: the caller creates it as usual
+        assert redis_calls("get") == gets and redis_calls("mget") == mgets + 1
+        cache.set(KEYS[0], "changed", None)
+        assert generations.read(KEYS[0]) == "changed"  # a second read goes to the cache
+    assert generations.read(KEYS[1]) == "b" and redis_calls("get") == gets + 2
+
+
+def test_outside_a_block_read_is_the_cache():
+    cache.set(KEYS[0], "x", None)
+    assert generations.read(KEYS[0]) == "x"

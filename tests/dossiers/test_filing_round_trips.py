@@ -1,5 +1,6 @@
-"""A filing's dossier id comes from a block of ids reserved per process (dossiers/filing.py):
-one round trip per block, never an id twice, none shared with a forked child."""
+"""Round trips a filing saves (dossiers/filing.py): its dossier id comes from a block of ids
+reserved per process (one round trip per block, never an id twice, none shared with a forked
+child), and the generations it checks its copies against are read in one."""
 
 import pytest
 from django.db import connection
@@ -48,3 +49,16 @@ def test_a_forked_child_reserves_its_own_ids(fresh_block, monkeypatch):
     monkeypatch.setattr(filing.os, "getpid", lambda: fresh_block.pid + 1)
     child = fresh_block.take()
     assert child not in left_over and child != parent
+
+
+def test_a_filing_reads_the_catalog_and_calendar_generations_in_one_round_trip(catalog):
+    from django.core.cache import cache
+
+    def calls(command: str) -> int:
+        stats = cache.client.get_client().info("commandstats")
+        return stats.get(f"cmdstat_{command}", {}).get("calls", 0)
+
+    file_online(catalog)  # warm: the published version and the calendar copies
+    gets = calls("get")
+    file_online(catalog)
+    assert calls("get") == gets
