@@ -335,8 +335,9 @@ def _create(
     render it without a query.
 
     Every filing at one desk queues on the counter's row lock from the moment it takes its
-    number until it commits, so that window is kept to the dossier's INSERT, the filing count and
-    the commit. On PostgreSQL the dossier's id is reserved first and its attachments and (online)
+    number until it commits, so that window is kept to two round trips: the counter, then the
+    dossier's INSERT with the filing count (one statement), and the commit. On PostgreSQL the
+    dossier's id comes first (``_reserve_dossier_id``) and its attachments and (online)
     its history row are written *before* the number is taken: their foreign keys to the dossier
     are checked at commit (Django declares them ``DEFERRABLE INITIALLY DEFERRED``). A walk-in's
     ``receive`` row comes after the dossier: its notifications quote the code and routing plans
@@ -380,12 +381,13 @@ def _create(
     if early and not walk_in:
         history()
     dossier.code = allocate_code(receiving, now)  # the counter's row is locked from here …
-    insert_new([dossier], signals=True)  # ``save(force_insert=True)``, less of its CPU
+    # … and the procedure's row from the same statement as the dossier's (its filing count), to
+    # the commit. ``save(force_insert=True)``'s row and signals, less of its CPU.
+    insert_new([dossier], signals=True, along_with=_filing_count_update(version.procedure_id))
     if not early:
         attachments = create_rows(dossier, staged, kind=AttachmentKind.FILING, user=actor)
     if walk_in or not early:
         history()
-    _count_filing(version.procedure_id)  # … to the commit, as is the procedure's row
     # What prefetch_related("attachments") would leave (further filters still query).
     prefetched = dossier.attachments.all()
     prefetched._result_cache = attachments
@@ -435,15 +437,14 @@ class _IdBlock:
 _ID_BLOCK = _IdBlock()
 
 
-def _count_filing(procedure_id: int) -> None:
-    """Bump ``Procedure.filing_count`` (the catalog's "most used" figure) when it exists.
-    The last statement of the filing's transaction: every filing of a popular procedure
-    touches this row, so its lock is held from here to the commit only (no extra commit)."""
+def _filing_count_update(procedure_id: int) -> tuple[str, list] | None:
+    """The statement that bumps ``Procedure.filing_count`` (the catalog's "most used" figure),
+    when the field exists. Sent with the dossier's INSERT: every filing of a popular procedure
+    touches this row, so its lock is held from there to the commit only."""
     if not any(f.name == "filing_count" for f in Procedure._meta.concrete_fields):
-        return
+        return None
     table, pk = Procedure._meta.db_table, Procedure._meta.pk.column
-    with connection.cursor() as cursor:  # one plain statement: it runs inside the lock window
-        cursor.execute(
-            f"UPDATE {table} SET filing_count = filing_count + 1 WHERE {pk} = %s",  # noqa: S608
-            [procedure_id],
-        )
+    return (
+        f"UPDATE {table} SET filing_count = filing_count + 1 WHERE {pk} = %s",  # noqa: S608
+        [procedure_id],
+    )

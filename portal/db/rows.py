@@ -46,9 +46,16 @@ class _Plan:
     returning: str
 
 
-def insert_new(objs: Sequence[models.Model], *, signals: bool = False) -> None:
+def insert_new(
+    objs: Sequence[models.Model],
+    *,
+    signals: bool = False,
+    along_with: tuple[str, Sequence] | None = None,
+) -> None:
     """INSERT these new instances of one model in one statement; their primary keys are set
-    (from ``RETURNING`` unless every instance already carries its own)."""
+    (from ``RETURNING`` unless every instance already carries its own). ``along_with``: an
+    ``UPDATE``/``INSERT``/``DELETE`` (SQL, parameters) run by the same statement as a
+    data-modifying ``WITH`` — one round trip for both (the embedded mode runs it after)."""
     if not objs:
         return
     model = type(objs[0])
@@ -58,6 +65,9 @@ def insert_new(objs: Sequence[models.Model], *, signals: bool = False) -> None:
     connection = connections[using]
     if connection.vendor != "postgresql":  # the embedded mode: Django's own paths
         _insert_with_django(model, objs, signals=signals, using=using)
+        if along_with is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*along_with)
         return
     with_pk = objs[0].pk is not None
     if any((obj.pk is not None) != with_pk for obj in objs):
@@ -68,7 +78,7 @@ def insert_new(objs: Sequence[models.Model], *, signals: bool = False) -> None:
     if signals:
         for obj in objs:
             pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-    params: list = []
+    params: list = list(along_with[1]) if along_with is not None else []
     for obj in objs:
         for field, types, aware in plan.columns:
             value = getattr(obj, field.attname)
@@ -82,6 +92,8 @@ def insert_new(objs: Sequence[models.Model], *, signals: bool = False) -> None:
             params.append(value)
     row = "(" + ", ".join(["%s"] * len(plan.columns)) + ")"
     sql = plan.prefix + ", ".join([row] * len(objs)) + plan.returning
+    if along_with is not None:
+        sql = f"WITH along_with AS ({along_with[0]}) {sql}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if not with_pk:

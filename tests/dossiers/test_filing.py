@@ -194,7 +194,7 @@ class TestBadInput:
         def boom(*args, **kwargs):
             raise RuntimeError("database went away")
 
-        monkeypatch.setattr(filing, "_count_filing", boom)
+        monkeypatch.setattr(filing, "_filing_count_update", boom)
         with pytest.raises(RuntimeError):
             file_online(catalog)
         assert not Dossier.objects.exists()

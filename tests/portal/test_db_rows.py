@@ -143,3 +143,19 @@ def test_what_it_does_not_take(dossier):
         insert_new([attachment(dossier, "g/2"), DossierEvent(dossier=dossier)])
     with pytest.raises(ValueError, match="unsaved related object"):
         insert_new([attachment(dossier, "g/3", uploaded_by=UserFactory.build())])
+
+
+def test_a_statement_along_with_the_insert_runs_in_the_same_round_trip(dossier):
+    from procedures.models import Procedure
+
+    procedure = dossier.procedure
+    before = Procedure.objects.get(pk=procedure.pk).filing_count
+    update = (
+        "UPDATE procedures_procedure SET filing_count = filing_count + 1 WHERE id = %s",
+        [procedure.pk],
+    )
+    with CaptureQueriesContext(connection) as queries:
+        insert_new([attachment(dossier, "h/1")], along_with=update)
+    assert len(queries) == 1 and queries[0]["sql"].startswith("WITH along_with AS (UPDATE")
+    assert Procedure.objects.get(pk=procedure.pk).filing_count == before + 1
+    assert Attachment.objects.filter(storage_name="h/1").exists()
