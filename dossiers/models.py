@@ -376,7 +376,11 @@ class AttachmentQuerySet(ScopedQuerySet):
 class Attachment(models.Model):
     """A file of a dossier, stored privately (storages["private"]) under an unguessable name."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="attachments")
+    # Indexed by ``unique_attachment_content`` (dossier first): no index of its own (every file
+    # of every filing took an entry in both).
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="attachments", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=AttachmentKind.choices)
     document = models.ForeignKey(
         "procedures.RequiredDocument",
@@ -464,7 +468,10 @@ class DossierEvent(models.Model):
     """One row of the process-control log (electronic Mẫu 05). Append-only: never updated or
     deleted (also enforced by a PostgreSQL trigger)."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    # Indexed by ``dossier_event_at`` (dossier first): no index of its own.
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     at = models.DateTimeField(_("thời điểm"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
