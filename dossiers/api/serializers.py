@@ -294,14 +294,19 @@ class TrackSerializer(serializers.Serializer):
 # do not depend on the serializer's context) and the same helpers as their method fields.
 # ``tests/dossiers/test_api_filing.py`` keeps the answer equal to the serializer's.
 
-_BOUND: dict[str, list[tuple[str, serializers.Field | None]]] = {}
+#: Per serializer: (name, field or None for a method field, the model column it reads or None).
+_BOUND: dict[str, list[tuple[str, serializers.Field | None, str | None]]] = {}
 
 
 def _bound_fields(serializer_class: type[serializers.Serializer]):
     key = serializer_class.__name__
     if key not in _BOUND:
+        model = serializer_class.Meta.model
+        columns = {f.name for f in model._meta.concrete_fields if not f.is_relation}
         _BOUND[key] = [
-            (name, None if isinstance(field, serializers.SerializerMethodField) else field)
+            (name, None, None)
+            if isinstance(field, serializers.SerializerMethodField)
+            else (name, field, field.source if field.source in columns else None)
             for name, field in serializer_class().fields.items()
         ]
     return _BOUND[key]
@@ -332,11 +337,14 @@ class _Context:
 
 def _represent_all(serializer_class, instance, holder: _Context, overrides: dict) -> dict:
     payload = {}
-    for name, field in _bound_fields(serializer_class):
+    for name, field, column in _bound_fields(serializer_class):
         if name in overrides:
             payload[name] = overrides[name]
         elif field is None:  # a SerializerMethodField: the serializer's own method
             payload[name] = getattr(serializer_class, f"get_{name}")(holder, instance)
+        elif column is not None:  # a plain column: what ``get_attribute`` would read
+            value = getattr(instance, column)
+            payload[name] = None if value is None else field.to_representation(value)
         else:
             payload[name] = _represent(field, instance)
     return payload
