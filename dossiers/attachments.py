@@ -211,8 +211,10 @@ class AttachmentWriter:
     def write(self, checked: CheckedFile) -> str:
         ext = mimetypes.guess_extension(checked.content_type) or ""
         ext = ".jpg" if ext in {".jpe", ".jpeg"} else ext
-        now = timezone.now()
-        name = f"dossiers/{now:%Y/%m}/{uuid.uuid4().hex}{ext}"
+        # One directory per day: a province's month of filings (hundreds of thousands of files)
+        # in one directory slowed every file creation and the orphan purge's listing.
+        now = timezone.localtime()
+        name = f"dossiers/{now:%Y/%m/%d}/{uuid.uuid4().hex}{ext}"
         checked.upload.seek(0)
         try:
             stored = private_storage().save(name, checked.upload)

@@ -114,7 +114,17 @@ def test_orphan_files_are_purged_after_a_grace_period(catalog):
     kept = dossier.attachments.get().storage_name
     storage = storages["private"]
     orphan = storage.save("dossiers/2025/01/orphan.pdf", ContentFile(PDF_BYTES))
+    in_a_day = storage.save("dossiers/2025/01/02/orphan.pdf", ContentFile(PDF_BYTES))
     assert purge_orphan_files(datetime.timedelta(hours=1)) == 0  # too recent
-    assert purge_orphan_files(datetime.timedelta(seconds=-1)) == 1
-    assert not storage.exists(orphan)
+    assert purge_orphan_files(datetime.timedelta(seconds=-1)) == 2
+    assert not storage.exists(orphan) and not storage.exists(in_a_day)
     assert storage.exists(kept)
+
+
+@pytest.mark.django_db
+def test_files_are_stored_in_one_directory_per_local_day(catalog):
+    from django.utils import timezone
+
+    dossier = file_online(catalog)
+    name = dossier.attachments.get().storage_name
+    assert name.startswith(f"dossiers/{timezone.localdate():%Y/%m/%d}/")
