@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from dossiers import filing
 from dossiers.models import Dossier
 from tests.dossiers.conftest import file_online
+from tests.redis_stats import redis_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -52,13 +53,7 @@ def test_a_forked_child_reserves_its_own_ids(fresh_block, monkeypatch):
 
 
 def test_a_filing_reads_the_catalog_and_calendar_generations_in_one_round_trip(catalog):
-    from django.core.cache import cache
-
-    def calls(command: str) -> int:
-        stats = cache.client.get_client().info("commandstats")
-        return stats.get(f"cmdstat_{command}", {}).get("calls", 0)
-
     file_online(catalog)  # warm: the published version and the calendar copies
-    gets = calls("get")
+    gets = redis_calls("get")
     file_online(catalog)
-    assert calls("get") == gets
+    assert redis_calls("get") == gets

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from portal import generations
+from tests.redis_stats import redis_calls
 
 KEYS = ["test:gen:a", "test:gen:b", "test:gen:c"]
 
@@ -62,21 +63,15 @@ def test_other_cache_backends_take_set_many(settings):
 # --- replace_on_commit: one write per transaction ------------------------------------------------
 
 
-def redis_writes() -> int:
-    """MSET/SET commands the Redis server has executed (its own counters, not a mock)."""
-    stats = cache.client.get_client().info("commandstats")
-    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("mset", "set"))
-
-
 @pytest.mark.django_db(transaction=True)
 def test_every_key_of_a_transaction_goes_into_one_write_at_its_commit():
     before = {key: generations.current(key) for key in KEYS}
-    writes = redis_writes()
+    writes = redis_calls("mset", "set")
     with transaction.atomic():
         generations.replace_on_commit(KEYS[:2])
         generations.replace_on_commit(KEYS[1:])
         assert cache.get_many(KEYS) == before  # nothing before the commit
-    assert redis_writes() == writes + 1
+    assert redis_calls("mset", "set") == writes + 1
     after = cache.get_many(KEYS)
     assert all(after[key] != before[key] for key in KEYS)
 
@@ -121,11 +116,6 @@ def test_consecutive_transactions_each_get_their_write():
 
 
 # --- read_together: one MGET for the keys a block reads once -------------------------------------
-
-
-def redis_calls(command: str) -> int:
-    stats = cache.client.get_client().info("commandstats")
-    return stats.get(f"cmdstat_{command}", {}).get("calls", 0)
 
 
 def test_read_together_serves_each_key_once_from_one_mget():

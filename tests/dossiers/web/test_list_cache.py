@@ -20,6 +20,7 @@ from tests.dossiers.conftest import file_online, file_walk_in
 from tests.dossiers.factories import Catalog, DossierFactory
 from tests.dossiers.web.conftest import bulk_dossiers, client_for, without_csrf
 from tests.factories import CitizenFactory, UserFactory, staff_user
+from tests.redis_stats import redis_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -108,20 +109,15 @@ def test_a_filing_shows_at_once(web, django_capture_on_commit_callbacks):
     assert codes(desk.get("/desk/?tab=received")) == [walk_in.code]
 
 
-def mset_calls() -> int:
-    stats = cache.client.get_client().info("commandstats")
-    return stats.get("cmdstat_mset", {}).get("calls", 0)
-
-
 @pytest.mark.parametrize("channel", ["online", "walk_in"])
 def test_a_filing_drops_its_lists_in_one_write(web, django_capture_on_commit_callbacks, channel):
     """The history row's lists and the dossier save's safety net share one ``MSET``."""
     file = file_online if channel == "online" else file_walk_in
     file(web)  # warm: grants and catalog copies are read and cached
-    before = mset_calls()
+    before = redis_calls("mset")
     with django_capture_on_commit_callbacks(execute=True):
         file(web)
-    assert mset_calls() == before + 1
+    assert redis_calls("mset") == before + 1
 
 
 def test_a_later_save_of_a_filed_dossier_still_drops_the_lists(
